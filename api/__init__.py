@@ -1,0 +1,1 @@
+"""HTTP edge of the service: blueprints, request parameter parsing, services wiring. Views stay thin."""

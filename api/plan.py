@@ -1,0 +1,25 @@
+"""The plan reconciliation table and service health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from api.services import services
+from geo.serialize import json_value
+
+bp = Blueprint("plan", __name__)
+
+
+@bp.get("/plan/figures")
+def plan_figures():
+    figures = services().store.plan_figures()
+    rows = [{k: json_value(v) for k, v in rec.items()} for rec in figures.to_dict(orient="records")]
+    return jsonify({"figures": rows, "count": len(rows)})
+
+
+@bp.get("/healthz")
+def healthz():
+    store = services().store
+    counts = {layer_id: store.count(layer_id) for layer_id in services().catalog}
+    info = store.build_info()
+    return jsonify({"status": "ok", "layers": counts, "built_at": info.get("built_at")})

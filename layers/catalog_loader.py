@@ -1,0 +1,177 @@
+"""Read and validate layers/catalog/*.yaml; every error names the file and the field."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from layers.model import (
+    ACCURACIES,
+    AUDIENCES,
+    BUILDERS,
+    FIGURE_MEASURES,
+    GEOMETRIES,
+    GROUPS,
+    Layer,
+    PlanFigure,
+    PlanRef,
+    SourceFile,
+)
+
+LOGGER = logging.getLogger(__name__)
+DEFAULT_CATALOG_DIR = Path(__file__).parent / "catalog"
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+_CLAUSE_RE = re.compile(r"^(§\d{1,2}|clause 3)$")
+_KNOWN_CRS = ("EPSG:4326", "OGC:CRS84", "EPSG:4490", "EPSG:4549", "GCJ-02")
+
+
+class CatalogError(ValueError):
+    """A catalog entry is invalid."""
+
+    def __init__(self, file: str, field: str, why: str):
+        super().__init__(f"{file}: field '{field}': {why}")
+        self.file, self.field, self.why = file, field, why
+
+
+class _Entry:
+    """Typed accessors over one YAML mapping that raise CatalogError naming file and field."""
+
+    def __init__(self, file: str, data: Any, prefix: str = ""):
+        if not isinstance(data, dict):
+            raise CatalogError(file, prefix or "(top level)", "must be a mapping")
+        self.file, self.data, self.prefix = file, data, prefix
+
+    def fail(self, name: str, why: str) -> CatalogError:
+        return CatalogError(self.file, f"{self.prefix}{name}", why)
+
+    def get(self, name: str, kind: type | tuple, default: Any = ...) -> Any:
+        if name not in self.data or self.data[name] is None:
+            if default is ...:
+                raise self.fail(name, "is required")
+            return default
+        value = self.data[name]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise self.fail(name, f"must be {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
+        return value
+
+    def text(self, name: str, default: Any = ...) -> str:
+        value = self.get(name, str, default)
+        if value is not None and value is not default and not value.strip():
+            raise self.fail(name, "must not be empty")
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: Any = ...) -> str:
+        value = self.get(name, str, default)
+        if value not in allowed:
+            raise self.fail(name, f"'{value}' is not one of {', '.join(allowed)}")
+        return value
+
+    def child(self, name: str, data: Any) -> _Entry:
+        return _Entry(self.file, data, f"{self.prefix}{name}.")
+
+    def items(self, name: str, default: Any = ...) -> list:
+        value = self.get(name, list, default)
+        return list(value or [])
+
+
+def _plan_refs(entry: _Entry) -> tuple[PlanRef, ...]:
+    refs = []
+    for i, raw in enumerate(entry.items("plan_refs")):
+        ref = entry.child(f"plan_refs[{i}]", raw)
+        clause = ref.text("clause")
+        if not _CLAUSE_RE.match(clause):
+            raise ref.fail("clause", f"'{clause}' is not of the form §N")
+        refs.append(PlanRef(clause=clause, quote=ref.text("quote")))
+    if not refs:
+        raise entry.fail("plan_refs", "needs at least one clause")
+    return tuple(refs)
+
+
+def _figures(entry: _Entry) -> tuple[PlanFigure, ...]:
+    figures = []
+    for i, raw in enumerate(entry.items("figures", [])):
+        fig = entry.child(f"figures[{i}]", raw)
+        measure = fig.choice("measure", FIGURE_MEASURES)
+        tolerance = fig.get("tolerance_pct", float, None)
+        if measure == "area_km2" and tolerance is None:
+            raise fig.fail("tolerance_pct", "is required for a measured area")
+        figures.append(PlanFigure(
+            key=fig.text("key"), value=fig.get("value", float), unit=fig.text("unit"),
+            label_zh=fig.text("label_zh"), label_en=fig.text("label_en"), clause=fig.text("clause"),
+            measure=measure, tolerance_pct=tolerance, target_year=fig.get("target_year", int, None),
+            comparison=fig.choice("comparison", ("=", ">=", ">"), "="),
+        ))
+    return tuple(figures)
+
+
+def _files(entry: _Entry, data_dir: Path | None) -> tuple[SourceFile, ...]:
+    files = []
+    for i, raw in enumerate(entry.items("files")):
+        src = entry.child(f"files[{i}]", raw)
+        path, crs = src.text("path"), src.choice("crs", _KNOWN_CRS)
+        if Path(path).is_absolute() or ".." in Path(path).parts:
+            raise src.fail("path", "must be relative to the data directory, without '..'")
+        if data_dir is not None and not (data_dir / path).is_file():
+            raise src.fail("path", f"file not found: {data_dir / path}")
+        files.append(SourceFile(path=path, crs=crs))
+    if not files:
+        raise entry.fail("files", "needs at least one file")
+    return tuple(files)
+
+
+def _audiences(entry: _Entry) -> tuple[str, ...]:
+    values = entry.items("audiences")
+    for value in values:
+        if value not in AUDIENCES:
+            raise entry.fail("audiences", f"'{value}' is not one of {', '.join(AUDIENCES)}")
+    if not values:
+        raise entry.fail("audiences", "needs at least one audience")
+    return tuple(values)
+
+
+def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
+    """Validate one catalog mapping and return its Layer."""
+    entry = _Entry(file, data)
+    layer_id = entry.text("id")
+    if not _ID_RE.match(layer_id):
+        raise entry.fail("id", f"'{layer_id}' must be lower-case letters, digits and _")
+    title = entry.child("title", entry.get("title", dict))
+    source = entry.child("source", entry.get("source", dict))
+    style = entry.get("style", dict, {})
+    return Layer(
+        id=layer_id, title_zh=title.text("zh"), title_en=title.text("en"),
+        group=entry.choice("group", GROUPS), kind=entry.choice("kind", ("vector",), "vector"),
+        geometry=entry.choice("geometry", GEOMETRIES), builder=source.choice("builder", BUILDERS, "file"),
+        files=_files(source, data_dir), source=source.text("name"), licence=source.text("licence"),
+        accuracy=entry.choice("accuracy", ACCURACIES), audiences=_audiences(entry),
+        plan_refs=_plan_refs(entry), figures=_figures(entry),
+        popup_fields=tuple(str(f) for f in entry.items("popup_fields", [])),
+        style=MappingProxyType(dict(style)), order=entry.get("order", int, 100), catalog_file=file,
+    )
+
+
+def load_catalog(catalog_dir: Path | str = DEFAULT_CATALOG_DIR, data_dir: Path | str | None = None) -> dict[str, Layer]:
+    """Load every *.yaml in the catalog directory, ordered by `order` then id; ids must be unique."""
+    catalog_dir = Path(catalog_dir)
+    layers: dict[str, Layer] = {}
+    files = sorted(catalog_dir.glob("*.yaml"))
+    if not files:
+        raise CatalogError(str(catalog_dir), "(directory)", "no *.yaml catalog entries found")
+    for path in files:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise CatalogError(str(path), "(syntax)", str(exc).replace("\n", " ")) from exc
+        layer = parse_entry(str(path), data, Path(data_dir) if data_dir else None)
+        if layer.id in layers:
+            raise CatalogError(str(path), "id", f"'{layer.id}' also defined in {layers[layer.id].catalog_file}")
+        layers[layer.id] = layer
+    LOGGER.info("catalog: %d layers from %s", len(layers), catalog_dir)
+    return dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))

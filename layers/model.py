@@ -1,0 +1,77 @@
+"""Frozen value objects describing a layer; no I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+GROUPS = ("zones", "parks", "logistics", "corridors", "warehouses", "context")
+AUDIENCES = ("planner", "investor", "logistics")
+GEOMETRIES = ("polygon", "line", "point")
+ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
+BUILDERS = ("file", "hubs", "corridors", "warehouses")
+FIGURE_MEASURES = ("area_km2", "feature_count", "target")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file of a layer, relative to the data directory, and the CRS its coordinates are in."""
+
+    path: str
+    crs: str
+
+
+@dataclass(frozen=True)
+class PlanRef:
+    """A clause of the plan (§N) and the Chinese phrase quoted from it."""
+
+    clause: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class PlanFigure:
+    """A number the plan gives for a layer: measured spatial figures are checked at build time."""
+
+    key: str
+    value: float
+    unit: str
+    label_zh: str
+    label_en: str
+    clause: str
+    measure: str  # area_km2 | feature_count | target (not measurable on the map)
+    tolerance_pct: float | None = None
+    target_year: int | None = None
+    comparison: str = "="  # "=", ">=", ">" as the plan words it ("超", "以上")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One catalog entry, validated."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    group: str
+    kind: str
+    geometry: str
+    builder: str
+    files: tuple[SourceFile, ...]
+    source: str
+    licence: str
+    accuracy: str
+    audiences: tuple[str, ...]
+    plan_refs: tuple[PlanRef, ...]
+    figures: tuple[PlanFigure, ...]
+    popup_fields: tuple[str, ...]
+    style: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    order: int = 100
+    catalog_file: str = ""
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_zh
+
+    @property
+    def plan_ref(self) -> str:
+        return self.plan_refs[0].clause if self.plan_refs else ""

@@ -1,0 +1,38 @@
+"""Fixtures: the data built once into a temp copy of data/, and an app + client on it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geo.build import build
+from server import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """A temp copy of data/sources with the GeoPackage built in it."""
+    target = tmp_path_factory.mktemp("data")
+    shutil.copytree(ROOT / "data" / "sources", target / "sources")
+    build(target, target / "build" / "yiwu.gpkg")
+    return target
+
+
+@pytest.fixture(scope="session")
+def gpkg(data_dir) -> Path:
+    return data_dir / "build" / "yiwu.gpkg"
+
+
+@pytest.fixture(scope="session")
+def app(data_dir):
+    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "BUILD_ON_START": False})
+    return app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

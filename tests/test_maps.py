@@ -1,0 +1,63 @@
+import json
+import re
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from layers import load_catalog
+from webmap.build import build_map
+from webmap.views import VIEWS, layers_for
+
+PAGES = {"overview": "/", "planner": "/map/planner", "investor": "/map/investor", "logistics": "/map/logistics"}
+
+
+@pytest.mark.parametrize("view_id", list(PAGES))
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_carries_every_layer_of_its_audience(client, app, view_id, lang):
+    resp = client.get(PAGES[view_id] + ("?lang=en" if lang == "en" else ""))
+    assert resp.status_code == 200 and resp.content_type == "text/html; charset=utf-8"
+    html = resp.get_data(as_text=True)
+    catalog = app.extensions["yiwu"].catalog
+    expected = layers_for(VIEWS[view_id], catalog)
+    assert expected
+    for layer in expected:
+        title = layer.title(lang)
+        assert title in html or json.dumps(title)[1:-1] in html, layer.id
+        assert f'"id": "{layer.id}"' in html
+    assert "groupedLayers" in html and "YiwuMap.legend" in html
+
+
+def test_overview_has_all_eight_plan_layers(client):
+    html = client.get("/").get_data(as_text=True)
+    for layer_id in ["yiwu_boundary", "yixi_84", "second_ring_266", "world_capital_of_light", "green_power_town",
+                     "logistics_hubs", "corridors", "overseas_warehouses"]:
+        assert f'"id": "{layer_id}"' in html
+
+
+@pytest.mark.parametrize("path", list(PAGES.values()))
+def test_pages_load_nothing_from_outside(client, path):
+    html = client.get(path).get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/") or s.startswith("?") for s in sources), sources
+    for src in sources:
+        if src.startswith(("/vendor/", "/static/")):
+            assert client.get(src).status_code == 200, src
+
+
+def test_unknown_view_is_404_json(client):
+    resp = client.get("/map/tourist")
+    assert resp.status_code == 404 and resp.get_json()["code"] == "NotFound"
+
+
+def test_attribute_values_never_reach_the_page_as_html():
+    catalog = load_catalog()
+    evil = '<img src=x onerror="alert(1)">'
+    frame = gpd.GeoDataFrame(
+        {"feature_id": ["yixi_84.x"], "name_zh": [evil], "name_en": [evil], "source": ["</script><script>alert(2)"],
+         "accuracy": ["schematic"], "plan_ref": ["§9"], "plan_quote": [evil]},
+        geometry=[shapely.box(120, 29.3, 120.01, 29.31)], crs="EPSG:4326")
+    only = {"yixi_84": catalog["yixi_84"]}
+    html = build_map(VIEWS["planner"], only, lambda _: frame, lambda i: f"/collections/{i}/items").get_root().render()
+    assert "<img src=x" not in html and "</script><script>alert(2)" not in html
+    assert "\\u003cimg src=x" in html  # present only as JSON-escaped data, rendered with textContent

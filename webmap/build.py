@@ -1,0 +1,77 @@
+"""Build a view's folium map from Layer objects and the features of the store."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import geopandas as gpd
+
+from geo.serialize import feature_collection
+from layers import Layer
+from webmap.elements import Legend, LocalGroupedLayerControl, OfflineMap, PlanLayer, page_header, page_title
+from webmap.i18n import strings
+from webmap.views import VIEWS, View, layers_for
+
+LOGGER = logging.getLogger(__name__)
+EMBED_LIMIT_BYTES = 150_000  # larger layers are fetched from the data API by the page
+
+
+def layer_options(layer: Layer, lang: str) -> dict:
+    """Style and popup options of one layer, passed to JavaScript through tojson."""
+    text = strings(lang)
+    style = dict(layer.style)
+    classes = style.pop("mode_colors", None)
+    if classes:
+        style.update(class_field="mode", classes=classes)
+    fields = list(layer.popup_fields)
+    labels = {"fields": {f: text["fields"].get(f, f) for f in fields}, "plan": text["plan"],
+              "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
+              "schematic_note": text["schematic_note"]}
+    title_field = "name_en" if lang == "en" else "name_zh"
+    return {"id": layer.id, "style": style, "popup": {"fields": fields, "labels": labels, "title_field": title_field}}
+
+
+def legend_entry(layer: Layer, lang: str) -> dict:
+    style = layer.style
+    entry = {"id": layer.id, "title": layer.title(lang), "geometry": layer.geometry,
+             "color": style.get("color", "#3388ff"), "fill": style.get("fill_color"),
+             "dashed": bool(style.get("dash_array")), "schematic": layer.accuracy == "schematic"}
+    if style.get("mode_colors"):
+        entry["classes"] = [{"title": mode, "color": color} for mode, color in style["mode_colors"].items()]
+    return entry
+
+
+def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str, str]]:
+    text = strings(lang)
+    suffix = "?lang=en" if lang == "en" else ""
+    nav = [(text["views"][v.id], v.path + suffix, v.id == view.id) for v in VIEWS.values()]
+    other = "zh" if lang == "en" else "en"
+    return nav, (text["switch_lang"], view.path + ("?lang=en" if other == "en" else ""))
+
+
+def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], gpd.GeoDataFrame],
+              items_url: Callable[[str], str], lang: str = "zh") -> OfflineMap:
+    """The folium map of a view: grouped overlays, legend, header; small layers embedded, large ones fetched."""
+    text = strings(lang)
+    fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=True,
+                      prefer_canvas=False)
+    groups: dict[str, list[PlanLayer]] = {}
+    layers = layers_for(view, catalog)
+    for layer in layers:
+        data = feature_collection(frame_of(layer.id))
+        embed = len(json.dumps(data, ensure_ascii=False)) <= EMBED_LIMIT_BYTES
+        element = PlanLayer(layer.title(lang), layer_options(layer, lang), data=data if embed else None,
+                            url=None if embed else items_url(layer.id), show=layer.group not in view.hidden_groups)
+        element.add_to(fmap)
+        groups.setdefault(text["groups"][layer.group], []).append(element)
+    LocalGroupedLayerControl(groups, collapsed=False).add_to(fmap)
+    Legend({"title": text["legend"], "schematic": text["schematic"],
+            "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
+    nav, lang_link = _nav(view, lang)
+    title = f"{text['site']} · {text['views'][view.id]}"
+    root = fmap.get_root()
+    root.header.add_child(page_title(title))
+    root.html.add_child(page_header(text["site"], nav, lang_link, lang))
+    return fmap

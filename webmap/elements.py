@@ -1,0 +1,98 @@
+"""Folium elements of our own: an offline Map, a vector layer fed embedded or from the data API,
+the legend, the page header and a grouped layer control with local assets. Options reach JavaScript
+through `tojson` only; attribute values are rendered by static/yiwu-map.js as text."""
+
+from __future__ import annotations
+
+import folium
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.plugins import GroupedLayerControl
+from folium.template import Template
+from markupsafe import escape
+
+from webmap.assets import static_url, vendor_url
+
+OUR_JS = [("yiwu_map_js", static_url("yiwu-map.js"))]
+OUR_CSS = [("yiwu_map_css", static_url("yiwu-map.css"))]
+
+
+class OfflineMap(folium.Map):
+    """folium.Map that loads only Leaflet, from the app itself (no jQuery, Bootstrap or CDN)."""
+
+    default_js = [("leaflet", vendor_url("leaflet", "dist/leaflet.js"))]
+    default_css = [("leaflet_css", vendor_url("leaflet", "dist/leaflet.css"))]
+
+
+class PlanLayer(JSCSSMixin, Layer):
+    """A GeoJSON overlay styled from the catalog; data embedded or fetched from `url`."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = YiwuMap.geojsonLayer({{ this.options|tojson }});
+        {%- if this.data is not none %}
+        {{ this.get_name() }}.addData({{ this.data|tojson }});
+        {%- endif %}
+        {%- if this.url %}
+        YiwuMap.load({{ this.get_name() }}, {{ this.url|tojson }});
+        {%- endif %}
+        {%- if this.show %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {%- endif %}
+        {% endmacro %}
+    """)
+    default_js = OUR_JS
+    default_css = OUR_CSS
+
+    def __init__(self, name: str, options: dict, data: dict | None = None, url: str | None = None, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "PlanLayer"
+        self.options, self.data, self.url = options, data, url
+
+
+class Legend(JSCSSMixin, MacroElement):
+    """Legend control: one row per layer, schematic layers marked."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        YiwuMap.legend({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+    default_js = OUR_JS
+    default_css = OUR_CSS
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "Legend"
+        self.options = options
+
+
+class LocalGroupedLayerControl(GroupedLayerControl):
+    """folium's grouped layer control with its plugin served locally; names escaped (the plugin uses innerHTML)."""
+
+    default_js = [("leaflet.groupedlayercontrol.min.js",
+                   vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.js"))]
+    default_css = [("leaflet.groupedlayercontrol.min.css",
+                    vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.css"))]
+
+    def __init__(self, groups: dict, **kwargs):
+        super().__init__(groups, exclusive_groups=False, **kwargs)
+        self.grouped_overlays = {
+            str(escape(group)): {str(escape(name)): js for name, js in overlays.items()}
+            for group, overlays in self.grouped_overlays.items()
+        }
+
+
+def page_header(title: str, nav: list[tuple[str, str, bool]], lang_link: tuple[str, str], lang: str) -> Element:
+    """Title bar with links to the four views and the language switch (all text escaped)."""
+    links = "".join(
+        f'<a href="{escape(href)}"{" class=active" if active else ""}>{escape(label)}</a>' for label, href, active in nav
+    )
+    html = (f'<header class="yiwu-header" lang="{escape(lang)}"><h1>{escape(title)}</h1><nav>{links}</nav>'
+            f'<a class="yiwu-lang" href="{escape(lang_link[1])}">{escape(lang_link[0])}</a></header>')
+    return Element(html)
+
+
+def page_title(title: str) -> Element:
+    return Element(f"<title>{escape(title)}</title>")

@@ -1,0 +1,140 @@
+/* Yiwu planning map helpers. Every attribute value is written with textContent, never as HTML. */
+(function (global) {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function formatValue(value) {
+    if (value === null || value === undefined || value === "") { return null; }
+    if (typeof value === "number") {
+      return Math.abs(value) >= 100 ? value.toLocaleString(undefined, {maximumFractionDigits: 1})
+                                     : String(Math.round(value * 1000) / 1000);
+    }
+    return String(value);
+  }
+
+  /* Build the popup element of one feature: its fields, the plan clause and quote, accuracy, source. */
+  function popup(props, opts) {
+    var root = el("div", "yiwu-popup");
+    root.appendChild(el("div", "yiwu-popup-title", props[opts.title_field] || props.name_zh || ""));
+    if (props.accuracy === "schematic") {
+      root.appendChild(el("div", "yiwu-badge yiwu-schematic", opts.labels.schematic_note));
+    }
+    var table = el("table", "yiwu-popup-table");
+    opts.fields.forEach(function (field) {
+      var text = formatValue(props[field]);
+      if (text === null) { return; }
+      var row = el("tr");
+      row.appendChild(el("th", null, opts.labels.fields[field] || field));
+      row.appendChild(el("td", null, text));
+      table.appendChild(row);
+    });
+    root.appendChild(table);
+    if (props.plan_ref) {
+      var plan = el("div", "yiwu-popup-plan");
+      plan.appendChild(el("span", "yiwu-clause", opts.labels.plan + " " + props.plan_ref));
+      if (props.plan_quote) { plan.appendChild(el("q", null, props.plan_quote)); }
+      root.appendChild(plan);
+    }
+    var meta = el("div", "yiwu-popup-meta");
+    meta.appendChild(el("div", null, opts.labels.accuracy + ": " + (opts.labels.accuracies[props.accuracy] || props.accuracy || "")));
+    meta.appendChild(el("div", null, opts.labels.source + ": " + (props.source || "")));
+    root.appendChild(meta);
+    return root;
+  }
+
+  function bindPopups(layerGroup, opts) {
+    layerGroup.eachLayer(function (layer) {
+      var props = (layer.feature && layer.feature.properties) || {};
+      layer.bindPopup(function () { return popup(props, opts); }, {maxWidth: 380});
+      layer.bindTooltip(function () { return el("span", null, props[opts.title_field] || props.name_zh || ""); },
+                        {sticky: true});
+    });
+  }
+
+  function swatch(entry) {
+    var box = el("span", "yiwu-swatch yiwu-swatch-" + entry.geometry);
+    box.style.borderColor = entry.color;
+    box.style.background = entry.geometry === "line" ? entry.color : (entry.fill || "transparent");
+    if (entry.dashed) { box.style.borderStyle = "dashed"; }
+    return box;
+  }
+
+  /* A legend control listing each layer with its symbol; schematic layers are marked as such. */
+  function legend(map, opts) {
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+      var root = el("div", "yiwu-legend leaflet-bar");
+      root.appendChild(el("div", "yiwu-legend-title", opts.title));
+      opts.entries.forEach(function (entry) {
+        var row = el("div", "yiwu-legend-row");
+        row.appendChild(swatch(entry));
+        row.appendChild(el("span", null, entry.title));
+        if (entry.schematic) { row.appendChild(el("span", "yiwu-badge yiwu-schematic", opts.schematic)); }
+        (entry.classes || []).forEach(function (cls) {
+          var sub = el("div", "yiwu-legend-row yiwu-legend-sub");
+          sub.appendChild(swatch({geometry: entry.geometry, color: cls.color}));
+          sub.appendChild(el("span", null, cls.title));
+          row.appendChild(sub);
+        });
+        root.appendChild(row);
+      });
+      L.DomEvent.disableClickPropagation(root);
+      return root;
+    };
+    control.addTo(map);
+    return control;
+  }
+
+  global.YiwuMap = {popup: popup, bindPopups: bindPopups, legend: legend};
+})(window);
+
+/* Vector overlays: style from the catalog options, popups and tooltips as text. */
+(function (global) {
+  "use strict";
+
+  function styleFor(feature, style) {
+    var props = feature.properties || {};
+    var color = style.color || "#3388ff";
+    if (style.class_field && style.classes && style.classes[props[style.class_field]]) {
+      color = style.classes[props[style.class_field]];
+    }
+    var out = {color: color, weight: style.weight || 2, opacity: 0.9,
+               fillColor: style.fill_color || color, fillOpacity: style.fill_opacity === undefined ? 0.3 : style.fill_opacity};
+    if (style.dash_array) { out.dashArray = style.dash_array; }
+    if (props.status === "planned") { out.dashArray = "6 5"; }
+    if (style.radius) { out.radius = style.radius; }
+    return out;
+  }
+
+  function geojsonLayer(opts) {
+    return L.geoJSON(null, {
+      style: function (f) { return styleFor(f, opts.style); },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleFor(f, opts.style)); },
+      onEachFeature: function (f, layer) {
+        var props = f.properties || {};
+        layer.bindPopup(function () { return global.YiwuMap.popup(props, opts.popup); }, {maxWidth: 380});
+        layer.bindTooltip(function () {
+          var span = document.createElement("span");
+          span.textContent = String(props[opts.popup.title_field] || props.name_zh || "");
+          return span;
+        }, {sticky: true});
+      }
+    });
+  }
+
+  function load(layer, url) {
+    return fetch(url, {headers: {Accept: "application/geo+json"}})
+      .then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); })
+      .then(function (data) { layer.addData(data); layer.fire("yiwu:loaded"); })
+      .catch(function (err) { console.warn("layer not loaded", err); });
+  }
+
+  global.YiwuMap.geojsonLayer = geojsonLayer;
+  global.YiwuMap.load = load;
+})(window);
