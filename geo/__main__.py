@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--force", action="store_true", help="rebuild even if the inputs are unchanged")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     out = args.out or args.data_dir / "build" / "yiwu.gpkg"
     try:
         result = build(args.data_dir, out, force=args.force)
