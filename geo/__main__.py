@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     state = "built" if result.rebuilt else "up to date"
     print(f"{result.path}: {state} in {result.seconds:.2f} s")
+    for raster in result.rasters:
+        print(f"{raster.path}: {'built' if raster.rebuilt else 'up to date'} in {raster.seconds:.2f} s")
     print(format_table(result.figures))
     return 0
 

@@ -19,6 +19,7 @@ import pyogrio
 
 from geo.errors import ReconciliationError
 from geo.measure import area_km2, length_km
+from geo.raster_build import RasterBuildResult, build_rasters
 from geo.references import References
 from geo.sources import build_layer_frame
 from geo.validate import validate_frame
@@ -38,6 +39,7 @@ class BuildResult:
     rebuilt: bool
     seconds: float
     figures: pd.DataFrame
+    rasters: tuple[RasterBuildResult, ...] = ()  # the COGs built next to the GeoPackage (geo/raster_build.py)
 
 
 def fingerprint(layers: dict[str, Layer], data_dir: Path, catalog_dir: Path) -> str:
@@ -147,7 +149,8 @@ def build(data_dir: Path, out_path: Path, catalog_dir: Path = DEFAULT_CATALOG_DI
     stamp = fingerprint(layers, data_dir, catalog_dir)
     if not force and stored_fingerprint(out_path) == stamp:
         figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
-        return BuildResult(out_path, False, time.perf_counter() - started, figures)
+        rasters = build_rasters(data_dir, out_path, stamp)
+        return BuildResult(out_path, False, time.perf_counter() - started, figures, rasters)
     refs = References()
     frames = {}
     for layer in layers.values():
@@ -161,4 +164,5 @@ def build(data_dir: Path, out_path: Path, catalog_dir: Path = DEFAULT_CATALOG_DI
         raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _write_geopackage(out_path, frames, figures, stamp)
-    return BuildResult(out_path, True, time.perf_counter() - started, figures)
+    rasters = build_rasters(data_dir, out_path, stamp, force)
+    return BuildResult(out_path, True, time.perf_counter() - started, figures, rasters)

@@ -1,0 +1,128 @@
+"""Built rasters checked against independent computations (pyproj geodesics, shapely point-in-polygon)."""
+
+import shutil
+
+import numpy as np
+import pyogrio
+import pytest
+import rasterio
+import shapely
+import yaml
+from pyproj import Geod, Transformer
+from rio_cogeo.cogeo import cog_validate
+
+from geo.build import build, stored_fingerprint
+from geo.raster_build import build_rasters
+from layers import CatalogError
+from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog, parse_raster_entry
+
+GEOD = Geod(ellps="WGS84")
+TO_GK = Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
+TO_LONLAT = Transformer.from_crs("EPSG:4549", "EPSG:4326", always_xy=True)
+RASTERS = ("hub_access", "plan_zones", "terrain_cn")
+
+
+def read(data_dir, raster_id):
+    with rasterio.open(data_dir / "build" / f"{raster_id}.tif") as src:
+        return src.read(1), src.transform, src.nodata, src.crs, src.tags()
+
+
+def centres(transform, shape):
+    """Cell-centre coordinates from the affine coefficients, by plain numpy."""
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]]
+    a, b, c, d, e, f = transform.a, transform.b, transform.c, transform.d, transform.e, transform.f
+    return a * (cols + 0.5) + b * (rows + 0.5) + c, d * (cols + 0.5) + e * (rows + 0.5) + f
+
+
+def gk_geometry(gpkg, layer_id):
+    geom = shapely.union_all(pyogrio.read_dataframe(gpkg, layer=layer_id).geometry.array)
+    return shapely.transform(geom, lambda xy: np.column_stack(TO_GK.transform(xy[:, 0], xy[:, 1])))
+
+
+@pytest.mark.parametrize("raster_id", RASTERS)
+def test_rasters_are_valid_cogs_with_overviews(data_dir, raster_id):
+    path = data_dir / "build" / f"{raster_id}.tif"
+    valid, errors, _ = cog_validate(path, quiet=True)
+    assert valid and not errors
+    with rasterio.open(path) as src:
+        assert src.overviews(1) and src.block_shapes[0] == (256, 256) and src.nodata is not None
+
+
+def test_hub_access_is_zero_at_hubs_and_the_nearest_geodesic_distance_elsewhere(data_dir, gpkg):
+    data, transform, nodata, crs, tags = read(data_dir, "hub_access")
+    assert crs.to_epsg() == 4549 and transform.a == 100 and transform.e == -100 and tags["unit"] == "km"
+    hubs = pyogrio.read_dataframe(gpkg, layer="logistics_hubs")
+    hx, hy = hubs.geometry.x.to_numpy(), hubs.geometry.y.to_numpy()
+    gx, gy = TO_GK.transform(hx, hy)
+    cols = np.floor((gx - transform.c) / 100).astype(int)
+    rows = np.floor((transform.f - gy) / 100).astype(int)
+    inside = (rows >= 0) & (rows < data.shape[0]) & (cols >= 0) & (cols < data.shape[1])
+    assert inside.sum() >= 7
+    at_hubs = data[rows[inside], cols[inside]]
+    assert (at_hubs != nodata).all() and at_hubs.max() <= 0.0708  # half the diagonal of a 100 m cell
+    xs, ys = centres(transform, data.shape)
+    valid = np.argwhere(data != nodata)
+    sample = valid[np.random.default_rng(4).choice(len(valid), 300, replace=False)]
+    lon, lat = TO_LONLAT.transform(xs[sample[:, 0], sample[:, 1]], ys[sample[:, 0], sample[:, 1]])
+    expected = np.array([min(GEOD.inv(np.full(len(hx), lo), np.full(len(hx), la), hx, hy)[2]) / 1000
+                         for lo, la in zip(lon, lat, strict=True)])
+    np.testing.assert_allclose(data[sample[:, 0], sample[:, 1]], expected, atol=0.002)
+
+
+def test_hub_access_nodata_exactly_outside_the_yiwu_boundary(data_dir, gpkg):
+    data, transform, nodata, _, _ = read(data_dir, "hub_access")
+    xs, ys = centres(transform, data.shape)
+    inside = shapely.contains_xy(gk_geometry(gpkg, "yiwu_boundary"), xs, ys)
+    agree = (inside == (data != nodata)).mean()
+    assert agree > 0.9995 and inside.sum() * 0.01 == pytest.approx(1105, rel=0.02)
+
+
+def test_plan_zones_paint_each_layer_in_catalog_order(data_dir, gpkg):
+    data, transform, nodata, _, _ = read(data_dir, "plan_zones")
+    xs, ys = centres(transform, data.shape)
+    expected = np.where(shapely.contains_xy(gk_geometry(gpkg, "yiwu_boundary"), xs, ys), 0, 255)
+    for code, layer in enumerate(("second_ring_266", "yixi_84", "world_capital_of_light", "green_power_town"), 1):
+        hit = shapely.contains_xy(gk_geometry(gpkg, layer), xs, ys) & (expected != 255)
+        expected[hit] = code
+    assert nodata == 255 and (data == expected).mean() > 0.9995
+    assert set(np.unique(data)) == {0, 1, 2, 3, 4, 255}
+
+
+def test_terrain_cn_keeps_the_dem_values_and_says_its_crs_was_assigned(data_dir):
+    data, transform, nodata, crs, tags = read(data_dir, "terrain_cn")
+    assert crs.to_epsg() == 4326 and tags["crs_assigned"] == "yes" and "no CRS" in tags["crs_note"]
+    with rasterio.open(data_dir / "sources" / "cnmaps" / "china-dem.nc") as src:
+        source = src.read(1)
+        assert src.crs is None and transform.almost_equals(src.transform)
+    valid = np.abs(source) < 1e30
+    np.testing.assert_array_equal(data[valid], source[valid].astype("float32"))
+    assert (data[~valid] == nodata).all() and valid.sum() > 50_000
+
+
+def test_raster_build_is_skipped_when_inputs_are_unchanged_and_redone_when_the_entry_changes(data_dir, gpkg, tmp_path):
+    again = build(data_dir, gpkg)
+    assert not again.rebuilt and [r.rebuilt for r in again.rasters] == [False, False, False]
+    raster_dir = tmp_path / "rasters"
+    shutil.copytree(DEFAULT_RASTER_DIR, raster_dir)
+    entry = yaml.safe_load((raster_dir / "hub_access.yaml").read_text(encoding="utf-8"))
+    entry["rescale"] = [0, 20]
+    (raster_dir / "hub_access.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "build" / "yiwu.gpkg"
+    out.parent.mkdir()
+    shutil.copy(gpkg, out)
+    first = build_rasters(data_dir, out, stored_fingerprint(out), raster_dir=raster_dir)
+    second = build_rasters(data_dir, out, stored_fingerprint(out), raster_dir=raster_dir)
+    assert all(r.rebuilt for r in first) and not any(r.rebuilt for r in second)
+    assert not list(out.parent.glob(".*tmp*"))
+
+
+def test_raster_catalog_errors_name_the_file_and_the_field():
+    catalog = load_raster_catalog()
+    assert list(catalog) == list(RASTERS) and catalog["terrain_cn"].file_crs == "EPSG:4326"
+    good = yaml.safe_load((DEFAULT_RASTER_DIR / "hub_access.yaml").read_text(encoding="utf-8"))
+    for field, value, where in (("rescale", [5, 1], "rescale"), ("audiences", ["nobody"], "audiences"),
+                                ("grid", {"crs": "EPSG:3857", "resolution": 100, "extent_layer": "x"}, "grid.crs"),
+                                ("builder", "magic", "builder")):
+        with pytest.raises(CatalogError) as err:
+            parse_raster_entry("layers/rasters/bad.yaml", {**good, field: value})
+        assert err.value.file == "layers/rasters/bad.yaml" and err.value.field == where
