@@ -20,6 +20,7 @@ from geo.errors import (
     InvalidParameterError,
     NotFoundError,
     SourceError,
+    TooLargeError,
 )
 from geo.store import FeatureStore
 from layers import CatalogError, load_catalog
@@ -34,6 +35,7 @@ ENV_PREFIX = "YIWU_"
 ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (NotFoundError, 404, "NotFound"),
     (InvalidParameterError, 400, "InvalidParameterValue"),
+    (TooLargeError, 413, "PayloadTooLarge"),
     (InvalidGeometryError, 400, "InvalidGeometry"),
     (CRSMismatchError, 400, "InvalidCRS"),
     (SourceError, 500, "DataSourceError"),
@@ -105,9 +107,9 @@ def create_app(config: dict | None = None) -> Flask:
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     app.extensions["yiwu"] = Services(catalog=catalog, store=FeatureStore(gpkg, list(catalog)))
-    from api import collections, pages, plan
+    from api import analysis, collections, pages, plan
 
-    for module in (pages, collections, plan):
+    for module in (pages, collections, plan, analysis):
         app.register_blueprint(module.bp)
     register_errors(app)
     app.after_request(add_etag)

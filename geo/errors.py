@@ -31,3 +31,7 @@ class InvalidParameterError(GeoError):
     def __init__(self, parameter: str, message: str):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
+
+
+class TooLargeError(InvalidGeometryError):
+    """An input over the size limit (bytes or vertices)."""

@@ -88,7 +88,7 @@ def extract_countries(provider, out: Path) -> None:
     world, china = [], []
     for r in sorted(rows, key=lambda r: r["path"]):
         iso3 = Path(r["path"]).stem if r["source"] != "高德" else "CHN"
-        ref = names.get(iso3.split("-")[0], {})
+        ref = names.get(iso3.split("-")[0], {"name_en": "China"} if iso3 == "CHN" else {})
         props = {"iso3": iso3, "name_zh": r["country"], "name_en": ref.get("name_en", iso3),
                  "source_path": r["path"]}
         geom = _read_geometry(provider, r["path"])

@@ -1,0 +1,172 @@
+"""Analysis endpoints: site check, parks, corridor metrics, warehouses, plan indicators."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from flask import Blueprint, current_app, jsonify, request
+
+from api.params import parse_int
+from api.services import services
+from geo.analysis import (
+    SiteContext,
+    corridor_metrics,
+    distances_km,
+    nearest_points_km,
+    points_near_line,
+    site_report,
+    zone_overlaps,
+)
+from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
+from geo.indicators import load_indicators
+from geo.serialize import feature_collection, json_value
+
+bp = Blueprint("analysis", __name__)
+ZONE_LAYERS = ("yixi_84", "second_ring_266", "world_capital_of_light", "green_power_town")
+PARK_LAYERS = ("world_capital_of_light", "green_power_town")
+PARK_HUBS = {"airport": "logistics_hubs.yiwu_airport", "rail_port": "logistics_hubs.yiwu_rail_port",
+             "land_port": "logistics_hubs.yiwu_land_port", "sea_port": "logistics_hubs.ningbo_zhoushan_port"}
+MAX_BODY_BYTES = 1_000_000
+
+
+def parse_float(name: str, low: float, high: float, default: float | None = None) -> float:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise InvalidParameterError(name, "is required")
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParameterError(name, f"'{raw}' is not a number") from None
+    if not (low <= value <= high):
+        raise InvalidParameterError(name, f"must be within [{low}, {high}], got {value}")
+    return value
+
+
+def geometry_from_body() -> object:
+    """The request body as one shapely geometry: a GeoJSON geometry, Feature or FeatureCollection."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise TooLargeError(f"request body over {MAX_BODY_BYTES} bytes")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:
+        raise TooLargeError(f"request body over {MAX_BODY_BYTES} bytes")
+    try:
+        doc = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise InvalidGeometryError(f"body is not JSON: {exc}") from None
+    if not isinstance(doc, dict) or "type" not in doc:
+        raise InvalidGeometryError("body must be a GeoJSON geometry, Feature or FeatureCollection")
+    if doc["type"] == "FeatureCollection":
+        geoms = [f.get("geometry") for f in doc.get("features") or []]
+    elif doc["type"] == "Feature":
+        geoms = [doc.get("geometry")]
+    else:
+        geoms = [doc]
+    try:
+        shapes = [shapely.geometry.shape(g) for g in geoms if g]
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        raise InvalidGeometryError(f"malformed GeoJSON geometry: {exc}") from None
+    if not shapes:
+        raise InvalidGeometryError("geometry is empty")
+    return shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
+
+
+def site_context() -> SiteContext:
+    store = services().store
+    return SiteContext(zones={lid: store.frame(lid) for lid in ZONE_LAYERS}, hubs=store.frame("logistics_hubs"),
+                       corridors=store.frame("corridors"), boundary=store.frame("yiwu_boundary"))
+
+
+@bp.post("/analysis/site")
+def analysis_site():
+    return jsonify(site_report(geometry_from_body(), site_context()))
+
+
+def park_summary(row) -> dict:
+    store = services().store
+    hubs = store.frame("logistics_hubs")
+    dist = dict(zip(hubs["feature_id"], distances_km(row.geometry, hubs)))
+    zones = zone_overlaps(row.geometry, {lid: store.frame(lid) for lid in ("yixi_84", "second_ring_266")})
+    keys = ("name_zh", "name_en", "industries_zh", "industries_en", "target_output_2025_yi_yuan",
+            "target_semiconductor_2025_yi_yuan", "area_km2", "accuracy", "plan_ref", "plan_quote")
+    out = {"id": row["feature_id"], **{k: json_value(row.get(k)) for k in keys}}
+    out["distance_km"] = {name: round(float(dist[fid]), 3) for name, fid in PARK_HUBS.items()}
+    out["zones"] = zones
+    return out
+
+
+def all_parks() -> dict[str, dict]:
+    store = services().store
+    return {row["feature_id"]: park_summary(row) for lid in PARK_LAYERS for _, row in store.frame(lid).iterrows()}
+
+
+@bp.get("/parks")
+def parks():
+    items = list(all_parks().values())
+    return jsonify({"parks": items, "count": len(items)})
+
+
+@bp.get("/parks/compare")
+def parks_compare():
+    ids = [i for i in (request.args.get("ids") or "").split(",") if i]
+    if len(ids) < 2:
+        raise InvalidParameterError("ids", "give at least two park ids, comma-separated")
+    known = all_parks()
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise NotFoundError(f"unknown park ids: {', '.join(unknown)} (see /parks)")
+    return jsonify({"parks": [known[i] for i in ids]})
+
+
+def _corridor(corridor_id: str):
+    frame = services().store.frame("corridors")
+    fid = corridor_id if corridor_id.startswith("corridors.") else f"corridors.{corridor_id}"
+    match = frame[frame["feature_id"] == fid]
+    if match.empty:
+        raise NotFoundError(f"corridor '{corridor_id}' does not exist")
+    return match.iloc[0]
+
+
+@bp.get("/corridors/<corridor_id>/metrics")
+def corridors_metrics(corridor_id: str):
+    row = _corridor(corridor_id)
+    speed = parse_float("speed_kmh", 0.1, 1000, default=_default_speed(row["mode"]))
+    return jsonify(corridor_metrics(row, services().store.frame("world_countries"), speed))
+
+
+def _default_speed(mode: str) -> float:
+    """Average door-to-door speeds: rail ~ 1,000 km/day, sea ~ 16 knots, road 60 km/h."""
+    return {"rail": 42.0, "sea-rail": 35.0, "sea": 29.6, "road": 60.0}.get(mode, 40.0)
+
+
+@dataclass(frozen=True)
+class NearQuery:
+    lon: float
+    lat: float
+    k: int
+
+
+@bp.get("/warehouses/near")
+def warehouses_near():
+    q = NearQuery(parse_float("lon", -180, 180), parse_float("lat", -90, 90), parse_int(request.args, "k", 5, 1, 200))
+    near = nearest_points_km(q.lon, q.lat, services().store.frame("overseas_warehouses"), q.k)
+    return jsonify(feature_collection(near)), 200, {"Content-Type": "application/geo+json"}
+
+
+@bp.get("/corridors/<corridor_id>/warehouses")
+def corridor_warehouses(corridor_id: str):
+    row = _corridor(corridor_id)
+    within = parse_float("within_km", 0, 5000, default=200)
+    near = points_near_line(row.geometry, services().store.frame("overseas_warehouses"), within)
+    return jsonify(feature_collection(near)), 200, {"Content-Type": "application/geo+json"}
+
+
+@bp.get("/indicators")
+def indicators():
+    path = Path(current_app.config["DATA_DIR"]) / "sources" / "plan_indicators.yaml"
+    items = load_indicators(path, set(services().catalog))
+    return jsonify({"indicators": items, "count": len(items)})

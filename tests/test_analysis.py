@@ -1,0 +1,133 @@
+"""Analysis endpoints checked against independent computations (pyproj.Geod, shapely, the plan text)."""
+
+import json
+import re
+from pathlib import Path
+
+import pyogrio
+import pytest
+import shapely
+from pyproj import Geod
+
+GEOD = Geod(ellps="WGS84")
+PLAN = Path(__file__).resolve().parents[2] / "shared" / "plan" / "yiwu-14th-five-year-plan-excerpt.paragraphs.zh.txt"
+
+
+def geom_json(geom):
+    return json.loads(shapely.to_geojson(geom))
+
+
+def test_site_inside_yixi_overlaps_fully(client, gpkg):
+    yixi = pyogrio.read_dataframe(gpkg, layer="yixi_84").geometry[0]
+    site = yixi.buffer(-0.01)
+    resp = client.post("/analysis/site", json={"type": "Feature", "geometry": geom_json(site), "properties": {}})
+    assert resp.status_code == 200
+    report = resp.get_json()
+    expected_km2 = abs(GEOD.geometry_area_perimeter(site)[0]) / 1e6
+    assert report["area_km2"] == pytest.approx(expected_km2, rel=0.005)
+    zone = next(z for z in report["zones"] if z["layer"] == "yixi_84")
+    assert zone["overlap_pct"] == pytest.approx(100, abs=0.01)
+    assert zone["overlap_km2"] == pytest.approx(expected_km2, rel=0.005)
+    assert report["inside_yiwu"] is True and "§9" in report["plan_clauses"]
+    distances = [h["distance_km"] for h in report["hubs"]]
+    assert distances == sorted(distances)
+
+
+def test_point_at_airport_is_zero_km_from_it(client, gpkg):
+    hubs = pyogrio.read_dataframe(gpkg, layer="logistics_hubs").set_index("feature_id")
+    airport = hubs.loc["logistics_hubs.yiwu_airport", "geometry"]
+    report = client.post("/analysis/site", json=geom_json(airport)).get_json()
+    assert report["hubs"][0]["id"] == "logistics_hubs.yiwu_airport"
+    assert report["hubs"][0]["distance_km"] == pytest.approx(0, abs=0.001)
+    land = hubs.loc["logistics_hubs.yiwu_land_port", "geometry"]
+    expected = GEOD.inv(airport.x, airport.y, land.x, land.y)[2] / 1000
+    got = next(h["distance_km"] for h in report["hubs"] if h["id"] == "logistics_hubs.yiwu_land_port")
+    assert got == pytest.approx(expected, rel=0.001)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"type": "Polygon", "coordinates": []}, 400, "empty"),
+        ({"type": "Point", "coordinates": [29.3, 120.07]}, 400, "lon"),
+        ({"type": "Point", "coordinates": [500, 10]}, 400, "lon"),
+        ({"type": "Feature"}, 400, "empty"),
+        ({"foo": 1}, 400, "GeoJSON"),
+    ],
+)
+def test_bad_site_input_is_refused(client, body, status, fragment):
+    resp = client.post("/analysis/site", json=body)
+    assert resp.status_code == status and fragment in resp.get_json()["description"]
+
+
+def test_self_intersecting_site_is_repaired_and_says_why(client):
+    bowtie = {"type": "Polygon", "coordinates": [[[120.0, 29.3], [120.02, 29.32], [120.02, 29.3], [120.0, 29.32], [120.0, 29.3]]]}
+    resp = client.post("/analysis/site", json=bowtie)
+    assert resp.status_code == 200 and "Self-intersection" in resp.get_json()["note"]
+
+
+def test_oversized_body_is_413(client):
+    coords = [[120 + i * 1e-6, 29.3] for i in range(60_000)]
+    resp = client.post("/analysis/site", json={"type": "LineString", "coordinates": coords})
+    assert resp.status_code == 413
+
+
+def test_parks_report_distances_and_compare(client, gpkg):
+    parks = client.get("/parks").get_json()["parks"]
+    assert {p["id"] for p in parks} == {"world_capital_of_light.suxi", "green_power_town.kaifaqu"}
+    hubs = pyogrio.read_dataframe(gpkg, layer="logistics_hubs").set_index("feature_id")
+    light = pyogrio.read_dataframe(gpkg, layer="world_capital_of_light").geometry[0]
+    airport = hubs.loc["logistics_hubs.yiwu_airport", "geometry"]
+    nearest = shapely.ops.nearest_points(light, airport)[0]
+    expected = GEOD.inv(nearest.x, nearest.y, airport.x, airport.y)[2] / 1000
+    got = next(p for p in parks if p["id"] == "world_capital_of_light.suxi")["distance_km"]["airport"]
+    assert got == pytest.approx(expected, rel=0.01)
+    resp = client.get("/parks/compare?ids=world_capital_of_light.suxi,green_power_town.kaifaqu")
+    assert [p["id"] for p in resp.get_json()["parks"]] == ["world_capital_of_light.suxi", "green_power_town.kaifaqu"]
+    assert client.get("/parks/compare?ids=a,b").status_code == 404
+    assert client.get("/parks/compare?ids=a").status_code == 400
+
+
+def test_madrid_metrics_countries_in_order(client, gpkg):
+    resp = client.get("/corridors/yxo_madrid/metrics?speed_kmh=40")
+    m = resp.get_json()
+    assert [c["iso3"] for c in m["countries"]] == ["CHN", "KAZ", "RUS", "BLR", "POL", "DEU", "BEL", "FRA", "ESP"]
+    line = pyogrio.read_dataframe(gpkg, layer="corridors").set_index("feature_id").loc["corridors.yxo_madrid", "geometry"]
+    length = GEOD.geometry_length(line) / 1000
+    assert m["length_km"] == pytest.approx(length, rel=0.002)
+    assert m["transit_days"] == pytest.approx(length / 40 / 24, rel=0.002)
+    assert m["difference_km"] == pytest.approx(m["length_km"] - 13052, abs=0.1)
+    assert client.get("/corridors/yxo_madrid/metrics?speed_kmh=-1").status_code == 400
+    assert client.get("/corridors/nope/metrics").status_code == 404
+
+
+def test_warehouses_near_paris(client):
+    feats = client.get("/warehouses/near?lon=2.3488&lat=48.85341&k=3").get_json()["features"]
+    assert feats[0]["properties"]["city"] == "Paris" and feats[0]["properties"]["distance_km"] < 1
+    lon, lat = feats[1]["geometry"]["coordinates"]
+    assert feats[1]["properties"]["distance_km"] == pytest.approx(GEOD.inv(2.3488, 48.85341, lon, lat)[2] / 1000, rel=1e-4)
+    assert client.get("/warehouses/near?lon=200&lat=0").status_code == 400
+
+
+def test_corridor_warehouses_within_distance(client):
+    feats = client.get("/corridors/yxo_madrid/warehouses?within_km=50").get_json()["features"]
+    cities = {f["properties"]["city"] for f in feats}
+    assert {"Madrid", "Duisburg", "Warsaw", "Moscow", "Minsk"} <= cities
+    assert all(f["properties"]["distance_km"] <= 50 for f in feats)
+
+
+def test_indicators_quote_the_plan_under_their_clause(client):
+    if not PLAN.is_file():
+        pytest.skip(f"plan text not found at {PLAN}")
+    text = PLAN.read_text(encoding="utf-8")
+    items = client.get("/indicators").get_json()["indicators"]
+    assert len(items) >= 30
+    for item in items:
+        at = text.find(item["quote"])
+        assert at >= 0, item["id"]
+        headers = [m for m in re.finditer(r"(?m)^(\d+)\.|^([一二三四五六七八九十]+)、", text[:at])]
+        last = headers[-1]
+        clause = f"§{last.group(1)}" if last.group(1) else f"section {last.group(2)}"
+        assert clause == item["clause"], item["id"]
+        number = f"{item['value']:g}"
+        assert number in item["quote"].replace(" ", "") or item["id"] in ("total_trade_2025", "ftz_new_firms", "university_students", "talent_total"), item["id"]
