@@ -89,7 +89,7 @@ def analysis_site():
 def park_summary(row) -> dict:
     store = services().store
     hubs = store.frame("logistics_hubs")
-    dist = dict(zip(hubs["feature_id"], distances_km(row.geometry, hubs)))
+    dist = dict(zip(hubs["feature_id"], distances_km(row.geometry, hubs), strict=False))
     zones = zone_overlaps(row.geometry, {lid: store.frame(lid) for lid in ("yixi_84", "second_ring_266")})
     keys = ("name_zh", "name_en", "industries_zh", "industries_en", "target_output_2025_yi_yuan",
             "target_semiconductor_2025_yi_yuan", "area_km2", "accuracy", "plan_ref", "plan_quote")

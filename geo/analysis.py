@@ -78,7 +78,7 @@ def hub_distances(site, hubs: gpd.GeoDataFrame) -> list[dict]:
     dist = distances_km(site, hubs)
     rows = [{"id": fid, "name_zh": zh, "name_en": en, "port_type": pt, "status": st, "distance_km": round(float(d), 3)}
             for fid, zh, en, pt, st, d in zip(hubs["feature_id"], hubs["name_zh"], hubs["name_en"],
-                                               hubs["port_type"], hubs["status"], dist)]
+                                               hubs["port_type"], hubs["status"], dist, strict=False)]
     return sorted(rows, key=lambda r: r["distance_km"])
 
 
@@ -136,7 +136,7 @@ def corridor_metrics(row: pd.Series, countries: gpd.GeoDataFrame, speed_kmh: flo
         raise InvalidParameterError("speed_kmh", f"must be within (0, 1000], got {speed_kmh}")
     line = row.geometry
     crossed = countries_crossed(line, countries)
-    exit_cn = next((f"{a['name_en']} → {b['name_en']}" for a, b in zip(crossed, crossed[1:]) if a["iso3"] == "CHN"), None)
+    exit_cn = next((f"{a['name_en']} → {b['name_en']}" for a, b in zip(crossed, crossed[1:], strict=False) if a["iso3"] == "CHN"), None)
     published = row.get("published_length_km")
     length = float(row["length_km"])
     published = None if published is None or pd.isna(published) else float(published)
@@ -159,7 +159,7 @@ def nearest_points_km(lon: float, lat: float, frame: gpd.GeoDataFrame, k: int) -
 def points_near_line(line, frame: gpd.GeoDataFrame, within_km: float) -> gpd.GeoDataFrame:
     """Point features within `within_km` of a line, nearest first (distance measured per point in AEQD)."""
     rows = []
-    for idx, pt in zip(frame.index, frame.geometry):
+    for idx, pt in zip(frame.index, frame.geometry, strict=False):
         crs = _aeqd(pt.x, pt.y)
         d = gpd.GeoSeries([line], crs=WGS84).to_crs(crs).distance(shapely.Point(0, 0)).iloc[0] / 1000.0
         if d <= within_km:
