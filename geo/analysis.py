@@ -166,3 +166,26 @@ def points_near_line(line, frame: gpd.GeoDataFrame, within_km: float) -> gpd.Geo
             rows.append((idx, round(float(d), 3)))
     out = frame.loc[[i for i, _ in rows]].assign(distance_km=[d for _, d in rows])
     return out.sort_values(["distance_km", "feature_id"])
+
+
+def elevation_profile(line, china, dem_path, step_km: float = 25.0) -> list[dict]:
+    """Elevation (m) sampled from a DEM every ~step_km along the part of a line inside China, with the
+    geodesic distance from the start of that part. Samples on nodata are left out."""
+    import rasterio
+
+    inside = line.intersection(china)
+    parts = [p for p in shapely.get_parts(inside) if p.geom_type == "LineString" and p.length > 0]
+    if not parts:
+        return []
+    part = max(parts, key=lambda p: p.length)  # the main run through China
+    coords = shapely.get_coordinates(part)
+    seg = GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])[2] / 1000.0
+    along = np.concatenate([[0.0], np.cumsum(seg)])
+    targets = np.arange(0.0, along[-1], step_km)
+    lons, lats = np.interp(targets, along, coords[:, 0]), np.interp(targets, along, coords[:, 1])
+    with rasterio.open(dem_path) as src:
+        values = [v[0] for v in src.sample(zip(lons, lats, strict=True))]
+        nodata = src.nodata
+    return [{"distance_km": round(float(d), 1), "lon": round(float(x), 5), "lat": round(float(y), 5),
+             "elevation_m": round(float(v), 1)}
+            for d, x, y, v in zip(targets, lons, lats, values, strict=True) if v != nodata and np.isfinite(v)]

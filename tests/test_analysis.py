@@ -131,3 +131,17 @@ def test_indicators_quote_the_plan_under_their_clause(client):
         assert clause == item["clause"], item["id"]
         number = f"{item['value']:g}"
         assert number in item["quote"].replace(" ", "") or item["id"] in ("total_trade_2025", "ftz_new_firms", "university_students", "talent_total"), item["id"]
+
+
+def test_elevation_profile_reads_the_dem(client, data_dir):
+    import rasterio
+
+    profile = client.get("/corridors/yxo_madrid/metrics").get_json()["elevation_profile"]
+    assert len(profile) > 50
+    distances = [p["distance_km"] for p in profile]
+    assert distances == sorted(distances) and distances[0] == 0
+    with rasterio.open(data_dir / "build" / "terrain_cn.tif") as src:
+        band = src.read(1)
+        for sample in (profile[0], profile[len(profile) // 2]):
+            row, col = src.index(sample["lon"], sample["lat"])
+            assert sample["elevation_m"] == pytest.approx(float(band[row, col]), abs=0.1)
