@@ -42,11 +42,14 @@ def view_page(view_id: str):
     return render_view(view_id), 200, {"Content-Type": HTML}
 
 
-@bp.get("/vendor/<package>/<path:filename>")
-def vendor(package: str, filename: str):
-    if filename not in VENDOR_FILES.get(package, ()):
-        abort(404)
-    return send_from_directory(current_app.config["VENDOR_DIR"] / package, filename, max_age=86400)
+@bp.get("/vendor/<path:asset>")
+def vendor(asset: str):
+    """A declared file of an installed package (scoped names like @scope/pkg included); anything else 404."""
+    for package, files in VENDOR_FILES.items():
+        filename = asset.removeprefix(package + "/")
+        if filename != asset and filename in files:
+            return send_from_directory(current_app.config["VENDOR_DIR"] / package, filename, max_age=86400)
+    abort(404)
 
 
 @bp.get("/static/<path:filename>")

@@ -19,6 +19,10 @@ VENDOR_FILES: dict[str, tuple[str, ...]] = {
                 "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"),
     "leaflet-groupedlayercontrol": ("dist/leaflet.groupedlayercontrol.min.js",
                                     "dist/leaflet.groupedlayercontrol.min.css"),
+    "leaflet.fullscreen": ("dist/Control.FullScreen.umd.js", "dist/Control.FullScreen.css"),
+    "leaflet-minimap": ("dist/Control.MiniMap.min.js", "dist/Control.MiniMap.min.css", "dist/images/toggle.svg",
+                        "dist/images/toggle.png"),
+    "@geoman-io/leaflet-geoman-free": ("dist/leaflet-geoman.min.js", "dist/leaflet-geoman.css"),
 }
 
 

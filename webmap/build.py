@@ -10,7 +10,7 @@ import geopandas as gpd
 
 from geo.serialize import feature_collection
 from layers import Layer
-from webmap.elements import Legend, LocalGroupedLayerControl, OfflineMap, PlanLayer, page_header, page_title
+from webmap.elements import Legend, LocalGroupedLayerControl, MapTools, OfflineMap, PlanLayer, page_header, page_title
 from webmap.i18n import strings
 from webmap.views import VIEWS, View, layers_for
 
@@ -43,6 +43,15 @@ def legend_entry(layer: Layer, lang: str) -> dict:
     return entry
 
 
+MINIMAP_LAYERS = ("world_countries", "zhejiang_province", "jinhua_counties", "yiwu_boundary")
+
+
+def tools_options(layers: list[Layer], lang: str) -> dict:
+    """Options of the map tools: labels in the page language, the context layers drawn in the minimap."""
+    ids = {layer.id for layer in layers}
+    return {"lang": lang, "labels": strings(lang)["tools"], "minimap_layers": [i for i in MINIMAP_LAYERS if i in ids]}
+
+
 def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str, str]]:
     text = strings(lang)
     suffix = "?lang=en" if lang == "en" else ""
@@ -69,6 +78,7 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
     LocalGroupedLayerControl(groups, collapsed=False).add_to(fmap)
     Legend({"title": text["legend"], "schematic": text["schematic"],
             "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
+    MapTools(tools_options(layers, lang)).add_to(fmap)
     nav, lang_link = _nav(view, lang)
     title = f"{text['site']} · {text['views'][view.id]}"
     root = fmap.get_root()

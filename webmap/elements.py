@@ -68,6 +68,36 @@ class Legend(JSCSSMixin, MacroElement):
         self.options = options
 
 
+class MapTools(JSCSSMixin, MacroElement):
+    """Search, coordinates, permalink, fullscreen, minimap, draw/measure/download (static/yiwu-tools.js).
+
+    Add it after the overlays: it indexes them for search, the minimap and the permalink."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        YiwuMap.tools({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+    default_js = [
+        ("leaflet_fullscreen", vendor_url("leaflet.fullscreen", "dist/Control.FullScreen.umd.js")),
+        ("leaflet_minimap", vendor_url("leaflet-minimap", "dist/Control.MiniMap.min.js")),
+        ("leaflet_geoman", vendor_url("@geoman-io/leaflet-geoman-free", "dist/leaflet-geoman.min.js")),
+        *OUR_JS,
+        ("yiwu_tools_js", static_url("yiwu-tools.js")),
+    ]
+    default_css = [
+        ("leaflet_fullscreen_css", vendor_url("leaflet.fullscreen", "dist/Control.FullScreen.css")),
+        ("leaflet_minimap_css", vendor_url("leaflet-minimap", "dist/Control.MiniMap.min.css")),
+        ("leaflet_geoman_css", vendor_url("@geoman-io/leaflet-geoman-free", "dist/leaflet-geoman.css")),
+        *OUR_CSS,
+    ]
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "MapTools"
+        self.options = options
+
+
 class LocalGroupedLayerControl(GroupedLayerControl):
     """folium's grouped layer control with its plugin served locally; names escaped (the plugin uses innerHTML)."""
 
@@ -95,4 +125,5 @@ def page_header(title: str, nav: list[tuple[str, str, bool]], lang_link: tuple[s
 
 
 def page_title(title: str) -> Element:
-    return Element(f"<title>{escape(title)}</title>")
+    """The <title>, and an empty icon so the browser does not ask for /favicon.ico."""
+    return Element(f'<title>{escape(title)}</title><link rel="icon" href="data:,">')

@@ -109,13 +109,16 @@
     if (style.dash_array) { out.dashArray = style.dash_array; }
     if (props.status === "planned") { out.dashArray = "6 5"; }
     if (style.radius) { out.radius = style.radius; }
+    if (style.className) { out.className = style.className; }
     return out;
   }
 
+  /* Every overlay is registered under its catalog id (search, permalink and tests find it there). */
   function geojsonLayer(opts) {
-    return L.geoJSON(null, {
-      style: function (f) { return styleFor(f, opts.style); },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleFor(f, opts.style)); },
+    var style = L.extend({className: "yiwu-f yiwu-f-" + opts.id}, opts.style);
+    var layer = L.geoJSON(null, {
+      style: function (f) { return styleFor(f, style); },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleFor(f, style)); },
       onEachFeature: function (f, layer) {
         var props = f.properties || {};
         layer.bindPopup(function () { return global.YiwuMap.popup(props, opts.popup); }, {maxWidth: 380});
@@ -126,15 +129,22 @@
         }, {sticky: true});
       }
     });
+    layer.yiwuOptions = opts;
+    global.YiwuMap.layers[opts.id] = layer;
+    return layer;
   }
 
   function load(layer, url) {
+    global.YiwuMap.pending += 1;
     return fetch(url, {headers: {Accept: "application/geo+json"}})
       .then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); })
-      .then(function (data) { layer.addData(data); layer.fire("yiwu:loaded"); })
-      .catch(function (err) { console.warn("layer not loaded", err); });
+      .then(function (data) { layer.addData(data); layer.yiwuLoaded = true; layer.fire("yiwu:loaded"); })
+      .catch(function (err) { console.error("layer not loaded", err); })
+      .then(function () { global.YiwuMap.pending -= 1; });
   }
 
+  global.YiwuMap.layers = {};
+  global.YiwuMap.pending = 0;
   global.YiwuMap.geojsonLayer = geojsonLayer;
   global.YiwuMap.load = load;
 })(window);

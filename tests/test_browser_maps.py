@@ -1,0 +1,207 @@
+"""The four map pages in a real browser: Debian's headless Chromium driven by Selenium + chromedriver.
+
+The app is served by waitress on a free 127.0.0.1 port from the session's temp data. Every request
+outside 127.0.0.1 is blocked (host names resolve to nothing but 127.0.0.1, and everything not loopback
+goes to a dead proxy, IP literals included) and the DevTools performance log proves none was attempted. Screenshots go to tests/artifacts/ (ignored by git)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from webmap.views import VIEWS, layers_for  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PAGES = {"overview": "/", "planner": "/map/planner", "investor": "/map/investor", "logistics": "/map/logistics"}
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,900",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9")
+NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")  # data:, blob:, chrome:// never leave the machine
+
+pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                                reason="needs Debian's chromium and chromium-driver (make apt-test)")
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def browser(base_url):
+    profile = tempfile.mkdtemp(prefix="yiwu-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def network_events(driver) -> list[dict]:
+    return [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+
+
+def open_page(driver, base_url: str, path: str) -> dict:
+    """Load a page, wait for its layers; return requests, failures, bytes, load time and console errors."""
+    driver.get_log("performance"), driver.get_log("browser")  # drop earlier pages' entries
+    driver.get("about:blank")
+    driver.get(base_url + path)
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map && YiwuMap.pending === 0)"))
+    time.sleep(0.3)
+    events = network_events(driver)
+    urls = {e["params"]["requestId"]: e["params"]["request"]["url"]
+            for e in events if e["method"] == "Network.requestWillBeSent"}
+    failed = [(urls.get(e["params"]["requestId"]), e["params"]["errorText"])
+              for e in events if e["method"] == "Network.loadingFailed"]
+    failed += [e["params"]["response"]["url"] for e in events
+               if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400]
+    received = sum(e["params"]["encodedDataLength"] for e in events if e["method"] == "Network.loadingFinished"
+                   and urls.get(e["params"]["requestId"], "").startswith(base_url))
+    load_ms = driver.execute_script(
+        "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;")
+    errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE"]
+    return {"requests": list(urls.values()), "failed": failed, "bytes": received, "load_ms": load_ms, "errors": errors}
+
+
+def screenshot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def feature_count(driver, layer_id: str) -> int:
+    return driver.execute_script("return document.querySelectorAll('.yiwu-f-' + arguments[0]).length;", layer_id)
+
+
+def toggle(driver, title: str) -> None:
+    label = driver.find_element(By.XPATH, f"//label[span[normalize-space()='{title}']]//input")
+    label.click()
+
+
+def expected_layers(app, view_id: str):
+    return layers_for(VIEWS[view_id], app.extensions["yiwu"].catalog)
+
+
+@pytest.mark.parametrize("view_id", list(PAGES))
+def test_page_loads_offline_with_its_overlays(app, browser, base_url, view_id):
+    load = open_page(browser, base_url, PAGES[view_id])
+    screenshot(browser, f"{view_id}-zh")
+    outside = [u for u in load["requests"] if u.startswith(NETWORK_SCHEMES) and not u.startswith(base_url + "/")]
+    assert load["requests"] and not outside, outside
+    assert not load["failed"], load["failed"]
+    assert not load["errors"], [m["message"] for m in load["errors"]]
+    expected = expected_layers(app, view_id)
+    overlays = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays input[type=checkbox]")
+    assert len(overlays) == len(expected)
+    registered = browser.execute_script("return Object.keys(YiwuMap.layers);")
+    assert sorted(registered) == sorted(layer.id for layer in expected)
+    shown = [layer for layer in expected if layer.group not in VIEWS[view_id].hidden_groups]
+    for layer in shown:
+        assert feature_count(browser, layer.id) > 0, layer.id
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-container .yiwu-legend")
+    assert browser.title.endswith(browser.execute_script("return document.querySelector('nav a.active').textContent"))
+    print(f"\n{view_id}: {load['bytes']} bytes over the wire, load {load['load_ms']:.0f} ms, "
+          f"{len(load['requests'])} requests")
+
+
+@pytest.mark.parametrize("view_id", list(PAGES))
+def test_toggling_a_layer_hides_and_shows_its_features(app, browser, base_url, view_id):
+    open_page(browser, base_url, PAGES[view_id])
+    layer = next(x for x in expected_layers(app, view_id) if x.group != "context")
+    before = feature_count(browser, layer.id)
+    assert before > 0
+    toggle(browser, layer.title("zh"))
+    assert feature_count(browser, layer.id) == 0
+    toggle(browser, layer.title("zh"))
+    assert feature_count(browser, layer.id) == before
+    screenshot(browser, f"{view_id}-toggled")
+
+
+@pytest.mark.parametrize("view_id", list(PAGES))
+def test_english_page_has_english_titles(app, browser, base_url, view_id):
+    load = open_page(browser, base_url, PAGES[view_id] + "?lang=en")
+    assert not load["errors"]
+    screenshot(browser, f"{view_id}-en")
+    assert browser.title.startswith("Yiwu 14th Five-Year Plan map")
+    labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label span")]
+    for layer in expected_layers(app, view_id):
+        assert layer.title("en") in labels
+    legend = browser.find_element(By.CSS_SELECTOR, ".yiwu-legend").text
+    assert "Legend" in legend and "图例" not in legend
+
+
+@pytest.mark.parametrize("lang, query", [("zh", "义西"), ("en", "Yixi")])
+def test_search_pans_to_yixi_and_opens_its_popup(browser, base_url, lang, query):
+    open_page(browser, base_url, "/map/planner" + ("?lang=en" if lang == "en" else ""))
+    browser.execute_script("YiwuMap.map.setView([40, 60], 4, {animate: false});")
+    box = browser.find_element(By.CSS_SELECTOR, ".yiwu-search input")
+    box.send_keys(query)
+    assert query.lower() in browser.find_element(By.CSS_SELECTOR, ".yiwu-search-hit").text.lower()
+    box.send_keys(Keys.ENTER)
+    title = WebDriverWait(browser, 5).until(lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title"))
+    WebDriverWait(browser, 5).until(lambda d: title.is_displayed())
+    assert title.text == ("义西板块" if lang == "zh" else "Yixi area (west Yiwu)")
+    centre = browser.execute_script("var c = YiwuMap.map.getCenter(); return [c.lat, c.lng];")
+    assert 29.1 < centre[0] < 29.5 and 119.8 < centre[1] < 120.3
+    screenshot(browser, f"search-{lang}")
+
+
+def test_drawing_a_polygon_yields_geojson_with_its_area(browser, base_url):
+    open_page(browser, base_url, "/map/planner")
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-pm-icon-polygon").click()
+    mapbox = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    actions = ActionChains(browser)
+    for dx, dy in [(-100, -60), (100, -60), (100, 80), (-100, 80), (-100, -60)]:
+        actions.move_to_element_with_offset(mapbox, dx + 150, dy + 100).click().pause(0.15)
+    actions.perform()
+    data = browser.execute_script("return YiwuMap.drawingGeoJSON();")
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 1
+    feature = data["features"][0]
+    assert feature["geometry"]["type"] == "Polygon" and len(feature["geometry"]["coordinates"][0]) == 5
+    assert feature["properties"]["area_m2"] > 1e6
+    assert any("km²" in t.text for t in browser.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip-pane .leaflet-tooltip"))
+    screenshot(browser, "draw-polygon")
+
+
+def test_permalink_keeps_view_layers_and_language(app, browser, base_url):
+    open_page(browser, base_url, "/map/planner#map=12/29.30000/120.00000&layers=yixi_84&lang=en")
+    assert browser.title.startswith("Yiwu")
+    state = browser.execute_script(
+        "var c = YiwuMap.map.getCenter(); return [YiwuMap.map.getZoom(), c.lat, c.lng, location.hash];")
+    assert state[0] == 12 and abs(state[1] - 29.3) < 1e-3 and abs(state[2] - 120.0) < 1e-3
+    assert feature_count(browser, "yixi_84") > 0 and feature_count(browser, "second_ring_266") == 0
+    assert "layers=yixi_84&lang=en" in state[3]
+
+
+def test_tools_are_on_every_page(browser, base_url):
+    open_page(browser, base_url, "/")
+    for selector in (".leaflet-control-zoom-fullscreen", ".leaflet-control-minimap", ".leaflet-control-scale",
+                     ".yiwu-coords", ".yiwu-search", ".leaflet-pm-toolbar", ".yiwu-download"):
+        assert browser.find_elements(By.CSS_SELECTOR, selector), selector
+    mapbox = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    ActionChains(browser).move_to_element_with_offset(mapbox, 10, 10).perform()
+    assert "," in browser.find_element(By.CSS_SELECTOR, ".yiwu-coords-value").text
