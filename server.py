@@ -107,9 +107,9 @@ def create_app(config: dict | None = None) -> Flask:
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     app.extensions["yiwu"] = Services(catalog=catalog, store=FeatureStore(gpkg, list(catalog)))
-    from api import analysis, collections, pages, plan
+    from api import analysis, collections, ogc, pages, plan, rasters
 
-    for module in (pages, collections, plan, analysis):
+    for module in (pages, collections, ogc, plan, analysis, rasters):
         app.register_blueprint(module.bp)
     register_errors(app)
     app.after_request(add_etag)

@@ -1,0 +1,86 @@
+"""Reading built rasters through rio-tiler: Web Mercator PNG tiles, point values and metadata. rio-tiler does
+the tile maths and the reprojection; this module only chooses colours and maps its errors to ours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rasterio.crs import CRS
+from rio_tiler.colormap import cmap
+from rio_tiler.errors import PointOutsideBounds, TileOutsideBounds
+from rio_tiler.io import Reader
+
+from geo.errors import InvalidParameterError, NotFoundError
+from layers.raster_model import RasterLayer
+
+TILE_SIZE = 256
+COLORMAPS = frozenset(cmap.list())
+WGS84_CRS = CRS.from_epsg(4326)
+
+
+@dataclass(frozen=True)
+class TileStyle:
+    """How a tile is coloured: a rio-tiler colormap name and a rescale range, or the raster's class colours."""
+
+    colormap: str | None = None
+    rescale: tuple[float, float] | None = None
+
+
+def hex_rgba(color: str, opacity: float) -> tuple[int, int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16), int(opacity * 255 + 0.5)
+
+
+def class_colormap(raster: RasterLayer) -> dict[int, tuple[int, int, int, int]]:
+    return {c.code: hex_rgba(c.color, c.opacity) for c in raster.classes}
+
+
+def resolve_style(raster: RasterLayer, requested: TileStyle) -> TileStyle:
+    """The request's colormap/rescale over the catalog defaults; class rasters keep their class colours."""
+    if raster.is_class:
+        if requested.colormap or requested.rescale:
+            name = "colormap" if requested.colormap else "rescale"
+            raise InvalidParameterError(name, f"'{raster.id}' is a class raster drawn in its class colours")
+        return TileStyle()
+    colormap = requested.colormap or raster.colormap
+    if colormap not in COLORMAPS:
+        raise InvalidParameterError("colormap", f"unknown colormap '{colormap}'")
+    return TileStyle(colormap, requested.rescale or raster.rescale)
+
+
+def render_tile(path: Path, raster: RasterLayer, z: int, x: int, y: int, style: TileStyle) -> bytes:
+    """A 256×256 PNG of tile z/x/y (Web Mercator), nodata transparent; NotFoundError when outside the raster."""
+    style = resolve_style(raster, style)
+    with Reader(str(path)) as reader:
+        try:
+            image = reader.tile(x, y, z, tilesize=TILE_SIZE)
+        except TileOutsideBounds:
+            raise NotFoundError(f"tile {z}/{x}/{y} is outside raster '{raster.id}'") from None
+    if raster.is_class:
+        return image.render(img_format="PNG", colormap=class_colormap(raster))
+    if style.rescale:
+        image = image.rescale(in_range=(style.rescale,))
+    return image.render(img_format="PNG", colormap=cmap.get(style.colormap))
+
+
+def point_value(path: Path, raster_id: str, lon: float, lat: float) -> float | None:
+    """Band-1 value at a WGS84 lon/lat (None on nodata); NotFoundError outside the raster."""
+    with Reader(str(path)) as reader:
+        try:
+            point = reader.point(lon, lat)
+        except PointOutsideBounds:
+            raise NotFoundError(f"point ({lon}, {lat}) is outside raster '{raster_id}'") from None
+    value = point.array[0]
+    return None if np.ma.is_masked(value) else float(value)
+
+
+def describe(path: Path) -> dict:
+    """Bounds (native and WGS84), CRS, size, resolution, data type, nodata and zoom range of a raster file."""
+    with Reader(str(path)) as reader:
+        ds = reader.dataset
+        return {"crs": ds.crs.to_string(), "bounds": list(ds.bounds), "width": ds.width, "height": ds.height,
+                "resolution": [abs(ds.transform.a), abs(ds.transform.e)], "dtype": ds.dtypes[0],
+                "nodata": ds.nodata, "overviews": ds.overviews(1),
+                "bounds_wgs84": list(reader.get_geographic_bounds(WGS84_CRS)),
+                "minzoom": reader.minzoom, "maxzoom": reader.maxzoom}
