@@ -119,9 +119,8 @@ def test_page_loads_offline_with_its_overlays(app, browser, base_url, view_id):
     assert len(overlays) == len(expected)
     registered = browser.execute_script("return Object.keys(YiwuMap.layers);")
     assert sorted(registered) == sorted(layer.id for layer in expected)
-    shown = [layer for layer in expected if layer.group not in VIEWS[view_id].hidden_groups]
-    for layer in shown:
-        assert feature_count(browser, layer.id) > 0, layer.id
+    for layer in expected:
+        assert (feature_count(browser, layer.id) > 0) == VIEWS[view_id].shows(layer), layer.id
     assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-container .yiwu-legend")
     assert browser.title.endswith(browser.execute_script("return document.querySelector('nav a.active').textContent"))
     print(f"\n{view_id}: {load['bytes']} bytes over the wire, load {load['load_ms']:.0f} ms, "
@@ -139,6 +138,16 @@ def test_toggling_a_layer_hides_and_shows_its_features(app, browser, base_url, v
     toggle(browser, layer.title("zh"))
     assert feature_count(browser, layer.id) == before
     screenshot(browser, f"{view_id}-toggled")
+
+
+def test_hidden_base_layer_is_fetched_when_switched_on(app, browser, base_url):
+    load = open_page(browser, base_url, "/")
+    assert not any("world_countries" in u for u in load["requests"])
+    title = app.extensions["yiwu"].catalog["world_countries"].title("zh")
+    toggle(browser, title)
+    WebDriverWait(browser, 10).until(lambda d: feature_count(d, "world_countries") > 100)
+    toggle(browser, title)
+    assert feature_count(browser, "world_countries") == 0
 
 
 @pytest.mark.parametrize("view_id", list(PAGES))

@@ -61,3 +61,11 @@ def test_attribute_values_never_reach_the_page_as_html():
     html = build_map(VIEWS["planner"], only, lambda _: frame, lambda i: f"/collections/{i}/items").get_root().render()
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     assert "\\u003cimg src=x" in html  # present only as JSON-escaped data, rendered with textContent
+
+
+@pytest.mark.parametrize("lang, words", [("zh", ["海铁联运", "铁路"]), ("en", ["sea-rail", "rail"])])
+def test_legend_classes_and_values_follow_the_language(client, lang, words):
+    html = client.get("/map/logistics" + ("?lang=en" if lang == "en" else "")).get_data(as_text=True)
+    for word in words:
+        assert json.dumps(word)[1:-1] in html or word in html
+    assert ('"planned": "规划"' in html or '"planned": "\\u89c4\\u5212"' in html) == (lang == "zh")

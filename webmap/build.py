@@ -28,18 +28,19 @@ def layer_options(layer: Layer, lang: str) -> dict:
     fields = list(layer.popup_fields)
     labels = {"fields": {f: text["fields"].get(f, f) for f in fields}, "plan": text["plan"],
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
-              "schematic_note": text["schematic_note"]}
+              "schematic_note": text["schematic_note"], "values": text["values"]}
     title_field = "name_en" if lang == "en" else "name_zh"
     return {"id": layer.id, "style": style, "popup": {"fields": fields, "labels": labels, "title_field": title_field}}
 
 
 def legend_entry(layer: Layer, lang: str) -> dict:
-    style = layer.style
+    style, values = layer.style, strings(lang)["values"]
     entry = {"id": layer.id, "title": layer.title(lang), "geometry": layer.geometry,
              "color": style.get("color", "#3388ff"), "fill": style.get("fill_color"),
              "dashed": bool(style.get("dash_array")), "schematic": layer.accuracy == "schematic"}
     if style.get("mode_colors"):
-        entry["classes"] = [{"title": mode, "color": color} for mode, color in style["mode_colors"].items()]
+        entry["classes"] = [{"title": values["mode"].get(mode, mode), "color": color}
+                            for mode, color in style["mode_colors"].items()]
     return entry
 
 
@@ -72,7 +73,7 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
         data = feature_collection(frame_of(layer.id))
         embed = len(json.dumps(data, ensure_ascii=False)) <= EMBED_LIMIT_BYTES
         element = PlanLayer(layer.title(lang), layer_options(layer, lang), data=data if embed else None,
-                            url=None if embed else items_url(layer.id), show=layer.group not in view.hidden_groups)
+                            url=None if embed else items_url(layer.id), show=view.shows(layer))
         element.add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
     LocalGroupedLayerControl(groups, collapsed=False).add_to(fmap)

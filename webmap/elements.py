@@ -35,7 +35,7 @@ class PlanLayer(JSCSSMixin, Layer):
         {{ this.get_name() }}.addData({{ this.data|tojson }});
         {%- endif %}
         {%- if this.url %}
-        YiwuMap.load({{ this.get_name() }}, {{ this.url|tojson }});
+        YiwuMap.load({{ this.get_name() }}, {{ this.url|tojson }}, {{ (not this.show)|tojson }});
         {%- endif %}
         {%- if this.show %}
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});

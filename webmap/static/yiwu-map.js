@@ -27,7 +27,8 @@
     }
     var table = el("table", "yiwu-popup-table");
     opts.fields.forEach(function (field) {
-      var text = formatValue(props[field]);
+      var names = (opts.labels.values || {})[field] || {};
+      var text = formatValue(names[props[field]] || props[field]);
       if (text === null) { return; }
       var row = el("tr");
       row.appendChild(el("th", null, opts.labels.fields[field] || field));
@@ -134,7 +135,12 @@
     return layer;
   }
 
-  function load(layer, url) {
+  /* Fetch a layer's features from the data API; `lazy`: only when it is first switched on. */
+  function load(layer, url, lazy) {
+    if (lazy) {
+      layer.once("add", function () { load(layer, url, false); });
+      return null;
+    }
     global.YiwuMap.pending += 1;
     return fetch(url, {headers: {Accept: "application/geo+json"}})
       .then(function (r) { if (!r.ok) { throw new Error(url + ": HTTP " + r.status); } return r.json(); })
