@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the targets need, installed only when missing.
 APT_SETUP := nodejs npm
-APT_TEST := chromium chromium-driver fonts-noto-cjk
+APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin
 
 .PHONY: setup apt-setup apt-test data run test lint bench extract schematics freeze clean
 

@@ -30,6 +30,11 @@ def render_view(view_id: str) -> str:
 
 @bp.get("/")
 def overview():
+    """The overview map; the OGC API landing document for `?f=json` or `Accept: application/json`."""
+    from api.ogc import landing_requested, landing_response
+
+    if landing_requested(request):
+        return landing_response()
     return render_view("overview"), 200, {"Content-Type": HTML}
 
 

@@ -13,21 +13,28 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pygeofilter import ast
 
 from geo.build import FIGURES_TABLE, META_TABLE
 from geo.crs import WGS84
 from geo.errors import NotFoundError
+from geo.filters import SortKey, equality_mask, filter_mask, sort_frame
 
 LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ItemsQuery:
-    """What to select from a layer: optional WGS84 bbox (minx, miny, maxx, maxy) and a page."""
+    """What to select from a layer: optional CRS84 bbox (minx, miny, maxx, maxy), property equalities,
+    a CQL2 filter (pygeofilter AST), sort keys, the properties to return and a page (limit None: all)."""
 
     bbox: tuple[float, float, float, float] | None = None
-    limit: int = 10
+    limit: int | None = 10
     offset: int = 0
+    equals: tuple[tuple[str, str], ...] = ()
+    filter: ast.Node | None = None
+    sortby: tuple[SortKey, ...] = ()
+    properties: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,12 +79,21 @@ class FeatureStore:
         return tuple(float(v) for v in self.frame(layer_id).total_bounds)
 
     def query(self, layer_id: str, query: ItemsQuery) -> QueryResult:
-        """Features intersecting the bbox (via the spatial index), then the requested page."""
+        """Features intersecting the bbox (via the spatial index), then the attribute filters, the sort
+        order (ties by feature id) and the requested page."""
         frame = self.frame(layer_id)
         if query.bbox is not None:
             hits = frame.sindex.query(shapely.box(*query.bbox), predicate="intersects")
             frame = frame.iloc[np.sort(hits)]
-        page = frame.iloc[query.offset: query.offset + query.limit]
+        for name, raw in query.equals:
+            frame = frame[equality_mask(frame, name, raw)]
+        if query.filter is not None and len(frame):
+            frame = frame[filter_mask(frame, query.filter)]
+        frame = sort_frame(frame, query.sortby)
+        end = None if query.limit is None else query.offset + query.limit
+        page = frame.iloc[query.offset: end]
+        if query.properties is not None:
+            page = page[["feature_id", *query.properties, page.geometry.name]]
         return QueryResult(page, len(frame))
 
     def feature(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
