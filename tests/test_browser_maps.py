@@ -214,3 +214,35 @@ def test_tools_are_on_every_page(browser, base_url):
     mapbox = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
     ActionChains(browser).move_to_element_with_offset(mapbox, 10, 10).perform()
     assert "," in browser.find_element(By.CSS_SELECTOR, ".yiwu-coords-value").text
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02_and_back(browser, base_url):
+    from geo.crs import wgs84_to_gcj02
+
+    open_page(browser, base_url, "/map/planner#map=14/29.30000/120.00000")
+    radios = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")
+    assert len(radios) == 3 and radios[0].is_selected()  # offline base on; OSM and AMap offered; no Tianditu key
+    browser.get_log("performance")
+    browser.find_element(By.XPATH, "//label[span[contains(., 'GCJ-02')]]//input").click()
+    state = browser.execute_script("""
+        var m = YiwuMap.map, g = YiwuMap.toGcj02(29.3, 120.0), z = m.getZoom();
+        var expected = L.CRS.EPSG3857.latLngToPoint(L.latLng(g[0], g[1]), z).subtract(m.getPixelOrigin());
+        var unshifted = L.CRS.EPSG3857.latLngToPoint(L.latLng(29.3, 120.0), z).subtract(m.getPixelOrigin());
+        return {crs: m.options.crs.code, g: g, at: m.latLngToLayerPoint([29.3, 120.0]), expected: expected,
+                shift: expected.distanceTo(unshifted),
+                center: [m.getCenter().lat, m.getCenter().lng]};""")
+    lon, lat = wgs84_to_gcj02([120.0], [29.3])
+    assert abs(state["g"][0] - lat[0]) < 1e-9 and abs(state["g"][1] - lon[0]) < 1e-9
+    assert state["crs"] == "GCJ02-3857"
+    assert abs(state["at"]["x"] - state["expected"]["x"]) < 0.5 and abs(state["at"]["y"] - state["expected"]["y"]) < 0.5
+    assert abs(state["center"][0] - 29.3) < 1e-4 and abs(state["center"][1] - 120.0) < 1e-4  # centre stays WGS84
+    hosts = {u.split("/")[2] for u in [e["params"]["request"]["url"] for e in network_events(browser)
+                                       if e["method"] == "Network.requestWillBeSent"] if u.startswith("https:")}
+    assert hosts and all(h.endswith(".is.autonavi.com") for h in hosts), hosts  # only the picked basemap
+    radios[0].click()
+    after = browser.execute_script("""
+        var m = YiwuMap.map, plain = L.CRS.EPSG3857.latLngToPoint(L.latLng(29.3, 120.0), m.getZoom());
+        return [m.options.crs.code, m.latLngToLayerPoint([29.3, 120.0]), plain.subtract(m.getPixelOrigin())];""")
+    assert after[0] == "EPSG:3857" and abs(after[1]["x"] - after[2]["x"]) < 0.5
+    assert 30 < state["shift"] < 80  # 300-600 m at zoom 14 (8.3 m per pixel here): overlays moved with AMap
+    screenshot(browser, "amap-back-to-offline")

@@ -69,3 +69,13 @@ def test_legend_classes_and_values_follow_the_language(client, lang, words):
     for word in words:
         assert json.dumps(word)[1:-1] in html or word in html
     assert ('"planned": "规划"' in html or '"planned": "\\u89c4\\u5212"' in html) == (lang == "zh")
+
+
+def test_tianditu_is_offered_only_with_a_key():
+    from webmap.basemaps import basemaps
+
+    assert [b["id"] for b in basemaps("zh", "")] == ["offline", "osm", "amap"]
+    with_key = basemaps("en", "abc123")
+    assert [b["id"] for b in with_key] == ["offline", "osm", "tianditu_vec", "tianditu_img", "amap"]
+    vec = with_key[2]
+    assert "tk=abc123" in vec["url"] and "LAYER=eva" in vec["labels_url"] and vec["title"].startswith("Tianditu")

@@ -10,8 +10,10 @@ import geopandas as gpd
 
 from geo.serialize import feature_collection
 from layers import Layer
+from webmap.basemaps import basemaps
 from webmap.elements import Legend, LocalGroupedLayerControl, MapTools, OfflineMap, PlanLayer, page_header, page_title
 from webmap.i18n import strings
+from webmap.raster_layers import add_raster_overlays
 from webmap.views import VIEWS, View, layers_for
 
 LOGGER = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str,
 
 
 def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], gpd.GeoDataFrame],
-              items_url: Callable[[str], str], lang: str = "zh") -> OfflineMap:
+              items_url: Callable[[str], str], lang: str = "zh", tianditu_key: str | None = None) -> OfflineMap:
     """The folium map of a view: grouped overlays, legend, header; small layers embedded, large ones fetched."""
     text = strings(lang)
     fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=True,
@@ -76,7 +78,8 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
                             url=None if embed else items_url(layer.id), show=view.shows(layer))
         element.add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
-    LocalGroupedLayerControl(groups, collapsed=False).add_to(fmap)
+    LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), collapsed=False).add_to(fmap)
+    add_raster_overlays(fmap, view, lang)  # raster surfaces (webmap/raster_layers.py)
     Legend({"title": text["legend"], "schematic": text["schematic"],
             "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
     MapTools(tools_options(layers, lang)).add_to(fmap)

@@ -99,15 +99,36 @@ class MapTools(JSCSSMixin, MacroElement):
 
 
 class LocalGroupedLayerControl(GroupedLayerControl):
-    """folium's grouped layer control with its plugin served locally; names escaped (the plugin uses innerHTML)."""
+    """folium's grouped layer control with its plugin served locally; names escaped (the plugin uses innerHTML).
+
+    `basemaps` (webmap.basemaps) become its base layers, built by YiwuMap.basemaps; the first is on at load."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        YiwuMap.control = L.control.groupedLayers(
+            YiwuMap.basemaps({{ this._parent.get_name() }}, {{ this.basemaps|tojson }}),
+            {
+            {%- for group_name, overlays in this.grouped_overlays.items() %}
+                {{ group_name|tojson }}: {
+                {%- for overlaykey, val in overlays.items() %}
+                    {{ overlaykey|tojson }}: {{ val }},
+                {%- endfor %}
+                },
+            {%- endfor %}
+            },
+            {{ this.options|tojson }}
+        ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
     default_js = [("leaflet.groupedlayercontrol.min.js",
                    vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.js"))]
     default_css = [("leaflet.groupedlayercontrol.min.css",
                     vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.css"))]
 
-    def __init__(self, groups: dict, **kwargs):
+    def __init__(self, groups: dict, basemaps: list[dict] = (), **kwargs):
         super().__init__(groups, exclusive_groups=False, **kwargs)
+        self.basemaps = list(basemaps)
         self.grouped_overlays = {
             str(escape(group)): {str(escape(name)): js for name, js in overlays.items()}
             for group, overlays in self.grouped_overlays.items()

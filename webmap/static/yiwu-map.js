@@ -154,3 +154,87 @@
   global.YiwuMap.geojsonLayer = geojsonLayer;
   global.YiwuMap.load = load;
 })(window);
+
+/* Basemaps: the offline one (the boundary overlays are the base; nothing is fetched) and online tiles.
+   While a GCJ-02 basemap (AMap) is on, the map projects through WGS84 -> GCJ-02 so the WGS84 overlays,
+   drawings and coordinates stay WGS84 and line up with the shifted tiles. */
+(function (global) {
+  "use strict";
+  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+
+  function transformLat(x, y) {
+    var r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
+    r += (20 * Math.sin(y * PI) + 40 * Math.sin(y / 3 * PI)) * 2 / 3;
+    return r + (160 * Math.sin(y / 12 * PI) + 320 * Math.sin(y * PI / 30)) * 2 / 3;
+  }
+
+  function transformLon(x, y) {
+    var r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
+    r += (20 * Math.sin(x * PI) + 40 * Math.sin(x / 3 * PI)) * 2 / 3;
+    return r + (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
+  }
+
+  /* Same formula as geo/crs.py wgs84_to_gcj02 (no offset outside China's rectangle). */
+  function toGcj02(lat, lng) {
+    if (lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271) { return [lat, lng]; }
+    var dlat = transformLat(lng - 105, lat - 35), dlng = transformLon(lng - 105, lat - 35);
+    var rad = lat / 180 * PI, magic = 1 - EE * Math.sin(rad) * Math.sin(rad), sq = Math.sqrt(magic);
+    dlat = (dlat * 180) / ((A * (1 - EE)) / (magic * sq) * PI);
+    dlng = (dlng * 180) / (A / sq * Math.cos(rad) * PI);
+    return [lat + dlat, lng + dlng];
+  }
+
+  function fromGcj02(lat, lng) {
+    var wlat = lat, wlng = lng;
+    for (var i = 0; i < 8; i++) {
+      var g = toGcj02(wlat, wlng);
+      wlat -= g[0] - lat;
+      wlng -= g[1] - lng;
+    }
+    return [wlat, wlng];
+  }
+
+  var merc = L.Projection.SphericalMercator;
+  var GCJ02_CRS = L.extend({}, L.CRS.EPSG3857, {
+    code: "GCJ02-3857",
+    projection: {
+      bounds: merc.bounds,
+      project: function (ll) { var g = toGcj02(ll.lat, ll.lng); return merc.project(L.latLng(g[0], g[1])); },
+      unproject: function (p) { var ll = merc.unproject(p), w = fromGcj02(ll.lat, ll.lng); return L.latLng(w[0], w[1]); }
+    }
+  });
+
+  function setCrs(map, crs) {
+    if (map.options.crs === crs) { return; }
+    var center = map.getCenter(), zoom = map.getZoom();
+    map.options.crs = crs;
+    map._resetView(center, zoom);  // re-projects every layer through the new CRS
+  }
+
+  function tiles(choice) {
+    var opts = {maxZoom: choice.max_zoom, attribution: choice.attribution, subdomains: choice.subdomains || "abc"};
+    var layer = choice.labels_url ? L.layerGroup([L.tileLayer(choice.url, opts), L.tileLayer(choice.labels_url, opts)])
+                                  : L.tileLayer(choice.url, opts);
+    layer.yiwuGcj02 = !!choice.gcj02;
+    return layer;
+  }
+
+  function basemaps(map, choices) {
+    var out = {};
+    choices.forEach(function (choice, i) {
+      var layer = choice.url ? tiles(choice) : L.layerGroup();
+      layer.yiwuBasemap = choice.id;
+      out[choice.title] = layer;
+      if (i === 0) { layer.addTo(map); }
+    });
+    map.on("baselayerchange", function (ev) { setCrs(map, ev.layer.yiwuGcj02 ? GCJ02_CRS : L.CRS.EPSG3857); });
+    return out;
+  }
+
+  global.YiwuMap.basemaps = basemaps;
+  global.YiwuMap.toGcj02 = toGcj02;
+  global.YiwuMap.fromGcj02 = fromGcj02;
+  global.YiwuMap.GCJ02_CRS = GCJ02_CRS;
+})(window);
