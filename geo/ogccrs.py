@@ -43,9 +43,11 @@ def normalise_uri(raw: str) -> str | None:
 
 
 def crs_covers(uri: str, bbox: tuple[float, float, float, float]) -> bool:
-    """Whether a CRS84 bbox lies inside the CRS's area of use (a projected CRS is useless outside it)."""
-    area = pyproj_crs(uri).area_of_use
-    if area is None:
+    """Whether a CRS can carry features of this CRS84 bbox: geographic CRSs anywhere (CGCS2000 agrees with
+    WGS84 to centimetres), a projected CRS only inside its area of use (Gauss-Krüger zones are 3° wide)."""
+    crs = pyproj_crs(uri)
+    area = crs.area_of_use
+    if not crs.is_projected or area is None:
         return True
     return area.west <= bbox[0] and bbox[2] <= area.east and area.south <= bbox[1] and bbox[3] <= area.north
 
