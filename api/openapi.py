@@ -61,6 +61,8 @@ def _parameters() -> dict[str, dict]:
                              {"type": "array", "items": {"type": "string"}}, "form"),
         "sortby": _query("sortby", "comma-separated properties, prefix - for descending, + (default) ascending",
                          {"type": "array", "items": {"type": "string"}}, "form"),
+        "datetime": _query("datetime", "RFC 3339 instant or interval; the layers carry no temporal geometry, so "
+                           "a valid value restricts nothing (filter on `year` instead)", {"type": "string"}),
         "filter": _query("filter", "CQL2 expression (text or JSON) on the queryables", {"type": "string"}),
         "filter-lang": _query("filter-lang", "language of filter", {"type": "string", "enum": list(FILTER_LANGS)}),
         "filter-crs": _query("filter-crs", "CRS of geometries in filter (CRS84 only)",
@@ -143,8 +145,8 @@ def _operation(op_id: str, summary: str, tag: str, params: list[str | dict], res
                     "responses": responses}}
 
 
-ITEMS_PARAMS = ["f-items", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "properties", "sortby", "filter",
-                "filter-lang", "filter-crs"]
+ITEMS_PARAMS = ["f-items", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "properties", "sortby",
+                "filter", "filter-lang", "filter-crs"]
 
 
 def _collection_items(layer_id: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import geopandas as gpd
 from werkzeug.datastructures import MIMEAccept
@@ -92,7 +93,7 @@ PAGE_FORMATS = ("json", "html")
 DOWNLOAD_FORMATS = ("csv", "gpkg", "shp", "fgb")
 ITEMS_FORMATS = PAGE_FORMATS + DOWNLOAD_FORMATS
 ITEMS_PARAMETERS = ("f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "properties", "sortby",
-                    "filter", "filter-lang", "filter-crs")
+                    "filter", "filter-lang", "filter-crs", "datetime")
 MEDIA_FORMATS = {"application/json": "json", "application/geo+json": "json", "text/html": "html"}
 
 
@@ -149,10 +150,28 @@ def _filter(args: Mapping[str, str], frame: gpd.GeoDataFrame):
     return node
 
 
+def check_datetime(raw: str | None) -> None:
+    """RFC 3339 instant or interval (`start/end`, `..` or empty for open ends). The layers carry no temporal
+    geometry (a plan `year` is an attribute, filterable with `filter`), so a valid value restricts nothing."""
+    if raw is None:
+        return
+    parts = raw.split("/")
+    if len(parts) > 2 or all(p in ("", "..") for p in parts):
+        raise InvalidParameterError("datetime", f"'{raw}' is not an RFC 3339 instant or interval")
+    for part in parts:
+        if part in ("", ".."):
+            continue
+        try:
+            datetime.fromisoformat(part)
+        except ValueError:
+            raise InvalidParameterError("datetime", f"'{part}' is not an RFC 3339 date-time") from None
+
+
 def parse_items_request(args: Mapping[str, str], accept: MIMEAccept, frame: gpd.GeoDataFrame,
                         offered: list[str]) -> ItemsRequest:
     """Every items parameter checked against the layer (`frame`) and the CRSs it is offered in."""
     fmt = parse_format(args, accept, ITEMS_FORMATS)
+    check_datetime(args.get("datetime"))
     known = property_types(frame)
     default_limit = None if fmt in DOWNLOAD_FORMATS else DEFAULT_LIMIT
     limit = parse_int(args, "limit", -1, 1, MAX_LIMIT)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pygeofilter import ast
 from pygeofilter.backends.geopandas.evaluate import to_filter
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
@@ -22,6 +23,8 @@ GEOMETRY_FORMATS = {"Point": "geometry-point", "MultiPoint": "geometry-multipoin
                     "LineString": "geometry-linestring", "MultiLineString": "geometry-multilinestring",
                     "Polygon": "geometry-polygon", "MultiPolygon": "geometry-multipolygon"}
 HIDDEN = ("feature_id",)
+# CQL2 text's BBOX(minx, miny, maxx, maxy) reaches the evaluator as a function call.
+FUNCTIONS = {"bbox": lambda *bounds: shapely.box(*bounds[:4])}
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,18 @@ def parse_filter(text: str, lang: str | None) -> ast.Node:
     if lang not in FILTER_LANGS:
         raise InvalidParameterError("filter-lang", f"'{lang}' is not one of {', '.join(FILTER_LANGS)}")
     try:
-        return parse_cql2_json(json.loads(text)) if lang == "cql2-json" else parse_cql2_text(text)
+        node = parse_cql2_json(json.loads(text)) if lang == "cql2-json" else parse_cql2_text(text)
     except Exception as exc:  # the parsers raise lark, JSON and their own errors
         raise InvalidParameterError("filter", f"not valid {lang}: {str(exc).splitlines()[0][:200]}") from None
+    return _cql2_like(node)
+
+
+def _cql2_like(node: ast.Node) -> ast.Node:
+    """CQL2 LIKE patterns use `_` for one character (pygeofilter 0.4 defaults to `.`, as in ECQL)."""
+    for sub in _walk(node):
+        if isinstance(sub, ast.Like):
+            sub.singlechar = "_"
+    return node
 
 
 def _walk(node) -> Iterator:
@@ -120,7 +132,7 @@ def filter_mask(frame: gpd.GeoDataFrame, node: ast.Node) -> np.ndarray:
     """Rows of the frame the filter selects."""
     mapping = {str(c): str(c) for c in frame.columns} | {"geometry": frame.geometry.name}
     try:
-        result = to_filter(frame, node, mapping)
+        result = to_filter(frame, node, mapping, FUNCTIONS)
     except (TypeError, ValueError, KeyError) as exc:
         raise InvalidParameterError("filter", f"cannot be evaluated: {exc}") from None
     return pd.Series(result, index=frame.index).fillna(False).to_numpy(dtype=bool)

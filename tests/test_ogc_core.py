@@ -122,6 +122,8 @@ def test_single_feature_json_and_html(client):
      ("/collections/corridors/items?limit=20000", 400, "InvalidParameterValue", "limit"),
      ("/collections/corridors/items?crs=EPSG:3857", 400, "InvalidParameterValue", "crs"),
      ("/collections/corridors/items?bbox-crs=EPSG:3857&bbox=0,0,1,1", 400, "InvalidParameterValue", "bbox-crs"),
+     ("/collections/corridors/items?datetime=yesterday", 400, "InvalidParameterValue", "datetime"),
+     ("/collections/corridors/items?datetime=../..", 400, "InvalidParameterValue", "datetime"),
      ("/collections/corridors/items/corridors.yxo_madrid?crs=EPSG:9999", 400, "InvalidParameterValue", "crs")],
 )
 def test_errors_are_ogc_exceptions(client, path, status, code, param):
@@ -131,3 +133,10 @@ def test_errors_are_ogc_exceptions(client, path, status, code, param):
     assert body["code"] == code and body["description"]
     if param:
         assert body["description"].startswith(param + ":")
+
+
+def test_datetime_is_validated_and_restricts_nothing(client):
+    every = client.get("/collections/corridors/items?limit=100").get_json()["numberMatched"]
+    for value in ("2025-12-31T00:00:00Z", "2021-01-01/..", "../2025-12-31", "2021-01-01T00:00:00Z/2025-12-31T00:00:00Z"):
+        resp = client.get(f"/collections/corridors/items?datetime={value}")
+        assert resp.status_code == 200 and resp.get_json()["numberMatched"] == every
