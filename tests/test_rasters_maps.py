@@ -1,0 +1,107 @@
+"""Raster overlays on the map pages: which views carry which rasters, their legends, and (in headless Chromium)
+that switching one on loads its tiles (all 200, none outside the raster) and shows its colour bar."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from rio_tiler.colormap import cmap
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+VIEW_RASTERS = {"/": ["hub_access", "plan_zones", "terrain_cn"], "/map/planner": ["hub_access", "plan_zones"],
+                "/map/investor": ["hub_access", "plan_zones"], "/map/logistics": ["terrain_cn"]}
+
+
+def raster_options(html: str) -> dict:
+    match = re.search(r'\}\)\(map_\w+, (\{"rasters": .*?\})\);\n', html)
+    assert match, "raster overlay control missing"
+    return json.loads(match.group(1))
+
+
+@pytest.mark.parametrize(("path", "expected"), list(VIEW_RASTERS.items()))
+def test_each_view_offers_its_audiences_rasters(client, path, expected):
+    resp = client.get(path)
+    assert resp.status_code == 200 and resp.content_type.startswith("text/html")
+    options = raster_options(resp.get_data(as_text=True))
+    assert [r["id"] for r in options["rasters"]] == expected
+    for raster in options["rasters"]:
+        assert client.get(raster["tilejson"]).status_code == 200
+
+
+def test_legends_carry_the_unit_and_the_colormap(client):
+    options = raster_options(client.get("/map/planner?lang=en").get_data(as_text=True))
+    hub, zones = options["rasters"]
+    assert options["title"] == "Raster surfaces" and hub["legend"]["title"] == "Distance to nearest hub (km)"
+    assert hub["legend"]["ticks"] == ["0", "15", "≥ 30 km"]
+    first, last = cmap.get("viridis_r")[0], cmap.get("viridis_r")[255]
+    assert hub["legend"]["gradient"].startswith(f"linear-gradient(to right, rgb({first[0]},{first[1]},{first[2]}) 0%")
+    assert hub["legend"]["gradient"].endswith(f"rgb({last[0]},{last[1]},{last[2]}) 100%)")
+    assert [c["title"] for c in zones["legend"]["classes"]][:2] == ["Inside the second ring (266 km²)", "Yixi area (84 km²)"]
+
+
+@pytest.fixture(scope="module")
+def served(app):
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def chromium(served):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (make apt-test)")
+    profile = tempfile.mkdtemp(prefix="yiwu-raster-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def tile_responses(driver) -> list[tuple[str, int]]:
+    out = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.responseReceived" and "/tiles/" in msg["params"]["response"]["url"]:
+            out.append((msg["params"]["response"]["url"], msg["params"]["response"]["status"]))
+    return out
+
+
+def test_switching_a_raster_on_loads_its_tiles_and_legend(chromium, served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium.get(served + "/map/planner?lang=en")
+    WebDriverWait(chromium, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
+    chromium.get_log("performance")
+    assert not chromium.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    chromium.find_element(By.CSS_SELECTOR, ".yiwu-raster-control .yiwu-raster-toggle").click()
+    box = chromium.find_element(By.CSS_SELECTOR, ".yiwu-raster-control input[data-raster=hub_access]")
+    box.click()
+    WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
+        "return document.querySelectorAll('.leaflet-tile-loaded').length > 0"))
+    time.sleep(0.5)
+    tiles = tile_responses(chromium)
+    assert tiles and all(status == 200 for _, status in tiles), tiles
+    assert all("/rasters/hub_access/tiles/" in url for url, _ in tiles)
+    legend = chromium.find_element(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    assert "Distance to nearest hub (km)" in legend.text and "≥ 30 km" in legend.text
+    box.click()
+    assert not chromium.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    assert not chromium.execute_script("return YiwuMap.map.hasLayer(YiwuRasters.hub_access)")

@@ -1,0 +1,152 @@
+"""Raster overlays on the map pages: each catalog raster of the view's audience as a checkbox in a raster layer
+control (beside the vector one), off at load. When switched on, the page reads the raster's TileJSON from the API,
+adds its tile layer clipped to the raster's bounds (so no tile outside it is asked for) and shows a colour-bar
+legend in the raster's unit. All text reaches the page as JSON and is set with textContent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from branca.element import MacroElement
+from folium.template import Template
+from rio_tiler.colormap import cmap
+
+from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
+from layers.raster_model import RasterLayer
+from webmap.views import View
+
+CONTROL_TITLE = {"zh": "栅格分析面", "en": "Raster surfaces"}
+GRADIENT_STOPS = 11
+OPACITY = 0.75
+
+
+class RasterOverlays(MacroElement):
+    """A layer control of its own for the raster overlays (checkboxes, off at load). Switching one on fetches its
+    TileJSON once, adds the tile layer clipped to the raster's bounds and shows its colour-bar legend."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, opts) {
+            function legendControl(spec) {
+                var legend = L.control({position: "bottomleft"});
+                legend.onAdd = function () {
+                    var box = L.DomUtil.create("div", "yiwu-raster-legend");
+                    box.style.cssText = "background:#fff;padding:6px 8px;font:12px sans-serif;border-radius:4px;"
+                        + "box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:220px";
+                    var title = L.DomUtil.create("div", "", box);
+                    title.style.fontWeight = "bold";
+                    title.textContent = spec.title;
+                    if (spec.gradient) {
+                        var bar = L.DomUtil.create("div", "yiwu-raster-colorbar", box);
+                        bar.style.cssText = "height:12px;margin:4px 0;background:" + spec.gradient;
+                        var ticks = L.DomUtil.create("div", "", box);
+                        ticks.style.cssText = "display:flex;justify-content:space-between;gap:8px";
+                        spec.ticks.forEach(function (t) { L.DomUtil.create("span", "", ticks).textContent = t; });
+                    }
+                    (spec.classes || []).forEach(function (c) {
+                        var row = L.DomUtil.create("div", "", box);
+                        var sw = L.DomUtil.create("span", "", row);
+                        sw.style.cssText = "display:inline-block;width:12px;height:12px;margin-right:4px;"
+                            + "vertical-align:middle;background:" + c.color;
+                        L.DomUtil.create("span", "", row).textContent = c.title;
+                    });
+                    return box;
+                };
+                return legend;
+            }
+            function overlay(spec) {
+                var group = L.layerGroup(), legend = legendControl(spec.legend), tiles = null;
+                group.on("add", function () {
+                    legend.addTo(map);
+                    if (tiles) { return; }
+                    fetch(spec.tilejson).then(function (r) { return r.json(); }).then(function (tj) {
+                        var b = tj.bounds;
+                        tiles = L.tileLayer(tj.tiles[0], {opacity: spec.opacity,
+                            bounds: L.latLngBounds([b[1], b[0]], [b[3], b[2]]), maxZoom: 19});
+                        tiles.on("load", function () { group.fire("rasterload"); });
+                        group.addLayer(tiles);
+                    });
+                });
+                group.on("remove", function () { legend.remove(); });
+                return group;
+            }
+            var control = L.control({position: "topleft"});
+            var layers = window.YiwuRasters = {};
+            control.onAdd = function () {
+                var box = L.DomUtil.create("div", "leaflet-bar yiwu-raster-control");
+                box.style.cssText = "background:#fff;font:12px sans-serif";
+                L.DomEvent.disableClickPropagation(box);
+                L.DomEvent.disableScrollPropagation(box);
+                var head = L.DomUtil.create("button", "yiwu-raster-toggle", box);
+                head.type = "button";
+                head.title = opts.title;
+                head.style.cssText = "border:0;background:#fff;padding:5px 8px;font-weight:bold;cursor:pointer";
+                head.textContent = "\u25A6 " + opts.title;
+                var list = L.DomUtil.create("div", "yiwu-raster-list", box);
+                list.style.cssText = "display:none;padding:0 8px 6px";
+                head.addEventListener("click", function () {
+                    list.style.display = list.style.display === "none" ? "block" : "none";
+                });
+                opts.rasters.forEach(function (spec) {
+                    var group = layers[spec.id] = overlay(spec);
+                    var label = L.DomUtil.create("label", "", list), input = L.DomUtil.create("input", "", label);
+                    label.style.cssText = "display:block;white-space:nowrap";
+                    input.type = "checkbox";
+                    input.dataset.raster = spec.id;
+                    L.DomUtil.create("span", "", label).textContent = " " + spec.title;
+                    input.addEventListener("change", function () {
+                        if (input.checked) { group.addTo(map); } else { group.remove(); }
+                    });
+                });
+                return box;
+            };
+            control.addTo(map);
+        })({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "RasterOverlays"
+        self.options = options
+
+
+def gradient(colormap: str) -> str:
+    """CSS linear-gradient of a rio-tiler colormap, left (low) to right (high)."""
+    colours = cmap.get(colormap)
+    stops = []
+    for i in range(GRADIENT_STOPS):
+        r, g, b, _ = colours[round(i * 255 / (GRADIENT_STOPS - 1))]
+        stops.append(f"rgb({r},{g},{b}) {i * 100 // (GRADIENT_STOPS - 1)}%")
+    return f"linear-gradient(to right, {', '.join(stops)})"
+
+
+def legend_options(raster: RasterLayer, lang: str) -> dict:
+    """Title with unit, and either a colour bar with min/middle/max ticks or one swatch per visible class."""
+    if raster.is_class:
+        classes = [{"title": c.title(lang), "color": c.color} for c in raster.classes if c.opacity > 0]
+        return {"title": raster.legend(lang), "classes": classes}
+    low, high = raster.rescale or (0.0, 1.0)
+    ticks = [f"{v:g}" for v in (low, (low + high) / 2, high)]
+    ticks[-1] = f"≥ {ticks[-1]} {raster.unit}"
+    return {"title": raster.legend(lang), "gradient": gradient(raster.colormap), "ticks": ticks}
+
+
+def rasters_for(view: View, raster_dir: Path = DEFAULT_RASTER_DIR) -> list[RasterLayer]:
+    """The raster catalog entries a view shows (every raster on the overview)."""
+    rasters = load_raster_catalog(raster_dir).values()
+    return [r for r in rasters if view.audience is None or view.audience in r.audiences]
+
+
+def raster_options(raster: RasterLayer, lang: str) -> dict:
+    return {"id": raster.id, "title": raster.title(lang), "tilejson": f"/rasters/{raster.id}/tilejson.json",
+            "opacity": OPACITY, "legend": legend_options(raster, lang)}
+
+
+def add_raster_overlays(fmap, view: View, lang: str, raster_dir: Path = DEFAULT_RASTER_DIR) -> RasterOverlays | None:
+    """Add the view's raster overlays, in a layer control of their own, to the map; None when it has none."""
+    rasters = rasters_for(view, raster_dir)
+    if not rasters:
+        return None
+    options = {"title": CONTROL_TITLE.get(lang, CONTROL_TITLE["zh"]), "rasters": [raster_options(r, lang) for r in rasters]}
+    return RasterOverlays(options).add_to(fmap)
