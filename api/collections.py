@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -83,6 +84,10 @@ def _layer(collection_id: str) -> Layer:
     return services().catalog[collection_id]
 
 
+def _text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _self_links(endpoint: str, fmt: str, **values) -> list[dict]:
     other = "html" if fmt == "json" else "json"
     types = {"json": JSON, "html": "text/html"}
@@ -113,8 +118,8 @@ def collection(collection_id: str):
     fmt = parse_format(request.args, request.accept_mimetypes)
     doc = collection_document(layer, lang)
     if fmt == "html":
-        rows = [[key, doc[key]] for key in ("id", "titles", "group", "geometry", "accuracy", "source", "licence",
-                                            "feature_count", "extent", "crs")]
+        rows = [[key, _text(doc[key])] for key in ("id", "titles", "group", "geometry", "accuracy", "source",
+                                                   "licence", "feature_count", "extent", "crs")]
         rows += [[f"plan {r['clause']}", r["quote"]] for r in doc["plan_refs"]]
         return render("ogc_document.html", title=doc["title"], lang=lang, links=doc["links"],
                       headers=["field", "value"], rows=rows), 200, {"Content-Type": HTML}
@@ -206,25 +211,34 @@ def items(collection_id: str):
     return jsonify(body), 200, {"Content-Type": GEOJSON, **_content_crs(req.crs)}
 
 
+def item_links(layer: Layer, feature_id: str, fmt: str) -> list[dict]:
+    other = "html" if fmt == "json" else "json"
+    media = {"json": GEOJSON, "html": "text/html"}
+    return [{"rel": "self", "type": media[fmt], "title": "this feature",
+             "href": _url(".item", collection_id=layer.id, feature_id=feature_id, f=fmt)},
+            {"rel": "alternate", "type": media[other], "title": f"this feature as {other.upper()}",
+             "href": _url(".item", collection_id=layer.id, feature_id=feature_id, f=other)},
+            {"rel": "collection", "type": JSON, "title": layer.title_en,
+             "href": _url(".collection", collection_id=layer.id)}]
+
+
+def _item_html(layer: Layer, feature_id: str, row, links: list[dict]) -> str:
+    geojson = feature_collection(row)
+    features = [{"id": feature_id, "properties": geojson["features"][0]["properties"], "href": links[0]["href"]}]
+    columns = [c for c in row.columns if c not in ("feature_id", row.geometry.name)]
+    return render("ogc_items.html", title=feature_id, links=links, columns=columns, features=features,
+                  geojson=geojson)
+
+
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
     layer = _layer(collection_id)
     fmt = parse_format(request.args, request.accept_mimetypes)
     crs = parse_crs(request.args.get("crs"), "crs", _offered(collection_id))
     row = services().store.feature(collection_id, feature_id)
-    links = [{"rel": "self", "type": GEOJSON if fmt == "json" else "text/html", "title": "this feature",
-              "href": _url(".item", collection_id=collection_id, feature_id=feature_id, f=fmt)},
-             {"rel": "alternate", "type": "text/html" if fmt == "json" else GEOJSON, "title": "alternate format",
-              "href": _url(".item", collection_id=collection_id, feature_id=feature_id,
-                           f="html" if fmt == "json" else "json")},
-             {"rel": "collection", "type": JSON, "title": layer.title_en,
-              "href": _url(".collection", collection_id=collection_id)}]
+    links = item_links(layer, feature_id, fmt)
     if fmt == "html":
-        geojson = feature_collection(row)
-        feats = [{"id": feature_id, "properties": geojson["features"][0]["properties"], "href": links[0]["href"]}]
-        columns = [c for c in row.columns if c not in ("feature_id", row.geometry.name)]
-        return render("ogc_items.html", title=feature_id, links=links, columns=columns, features=feats,
-                      geojson=geojson), 200, {"Content-Type": HTML}
+        return _item_html(layer, feature_id, row, links), 200, {"Content-Type": HTML}
     record = row.drop(columns=row.geometry.name).iloc[0].to_dict()
     body = feature_dict(record, transform_geometries(row.geometry, crs)[0])
     body["links"] = links
