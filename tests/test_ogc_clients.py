@@ -124,3 +124,19 @@ def test_every_described_path_answers_as_documented(client):
         assert resp.content_type.split(";")[0] in {m.split(";")[0] for m in response["content"]}, url
         checked += 1
     assert checked >= 8
+
+
+def test_every_documented_format_answers_with_a_documented_media_type(client):
+    doc = client.get("/openapi").get_json()
+    params = doc["components"]["parameters"]
+    for path in ("/collections", "/collections/{collectionId}", "/collections/{collectionId}/items",
+                 "/collections/{collectionId}/items/{featureId}", "/conformance", "/openapi"):
+        operation = doc["paths"][path]["get"]
+        refs = [params[p["$ref"].rsplit("/", 1)[1]] for p in operation["parameters"] if "$ref" in p]
+        formats = next(p["schema"]["enum"] for p in refs if p["name"] == "f")
+        response = doc["components"]["responses"].get(operation["responses"]["200"].get("$ref", "").rsplit("/", 1)[-1],
+                                                      operation["responses"]["200"])
+        documented = {m.split(";")[0] for m in response["content"]}
+        for fmt in formats:
+            resp = client.get(path.format(**SAMPLES) + f"?f={fmt}")
+            assert resp.status_code == 200 and resp.content_type.split(";")[0] in documented, (path, fmt)
