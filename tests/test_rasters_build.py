@@ -126,3 +126,47 @@ def test_raster_catalog_errors_name_the_file_and_the_field():
         with pytest.raises(CatalogError) as err:
             parse_raster_entry("layers/rasters/bad.yaml", {**good, field: value})
         assert err.value.file == "layers/rasters/bad.yaml" and err.value.field == where
+
+
+def test_a_dropped_geotiff_with_a_catalog_entry_becomes_a_cog_and_is_tiled_in_web_mercator(data_dir, gpkg, tmp_path):
+    from flask import Flask
+
+    from api import rasters as raster_api
+    from server import register_errors
+
+    sources = tmp_path / "data" / "sources"
+    sources.mkdir(parents=True)
+    values = np.arange(200 * 300, dtype="float32").reshape(200, 300)
+    values[:20, :20] = -1
+    transform = rasterio.transform.from_origin(480000, 3270000, 250, 250)
+    with rasterio.open(sources / "user.tif", "w", driver="GTiff", width=300, height=200, count=1, dtype="float32",
+                       crs="EPSG:4549", transform=transform, nodata=-1) as dst:
+        dst.write(values, 1)
+    raster_dir = tmp_path / "rasters"
+    raster_dir.mkdir()
+    entry = {"id": "user_surface", "kind": "raster", "builder": "file", "file": "sources/user.tif",
+             "title": {"zh": "用户栅格", "en": "User raster"}, "band": {"zh": "值", "en": "value"}, "unit": "1",
+             "colormap": "viridis", "rescale": [0, 60000], "legend": {"zh": "值", "en": "Value"},
+             "audiences": ["planner"], "source": {"name": "test", "licence": "test"}}
+    (raster_dir / "user_surface.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "data" / "build" / "yiwu.gpkg"
+    out.parent.mkdir()
+    shutil.copy(gpkg, out)
+    (result,) = build_rasters(tmp_path / "data", out, "stamp", raster_dir=raster_dir)
+    assert result.rebuilt and cog_validate(result.path, quiet=True)[0]
+    with rasterio.open(result.path) as src:
+        built = src.read(1, masked=True)
+        assert src.crs.to_epsg() == 4549 and src.tags()["crs_assigned"] == "no"
+    np.testing.assert_array_equal(built.filled(-1), values)
+    assert built.mask[:20, :20].all() and built.count() == values.size - 400
+    app = Flask(__name__)
+    app.config.update(DATA_DIR=tmp_path / "data", RASTER_CATALOG_DIR=raster_dir)
+    app.register_blueprint(raster_api.bp)
+    register_errors(app)
+    lon, lat = TO_LONLAT.transform(480000 + 30 * 250 + 125, 3270000 - 40 * 250 - 125)
+    with app.test_client() as client:
+        assert client.get(f"/rasters/user_surface/point?lon={lon}&lat={lat}").get_json()["value"] == values[40, 30]
+        n = 2**12
+        x, y = int((lon + 180) / 360 * n), int((1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n)
+        tile = client.get(f"/rasters/user_surface/tiles/12/{x}/{y}.png")
+        assert tile.status_code == 200 and tile.content_type == "image/png"
