@@ -47,12 +47,14 @@ def legend_entry(layer: Layer, lang: str) -> dict:
 
 
 MINIMAP_LAYERS = ("world_countries", "zhejiang_province", "jinhua_counties", "yiwu_boundary")
+MILESTONES = (2020, 2021, 2025, 2035)  # plan baseline, first year, 14th FYP target, 2035 vision
 
 
 def tools_options(layers: list[Layer], lang: str) -> dict:
     """Options of the map tools: labels in the page language, the context layers drawn in the minimap."""
     ids = {layer.id for layer in layers}
-    return {"lang": lang, "labels": strings(lang)["tools"], "minimap_layers": [i for i in MINIMAP_LAYERS if i in ids]}
+    return {"lang": lang, "labels": strings(lang)["tools"], "milestones": list(MILESTONES),
+            "minimap_layers": [i for i in MINIMAP_LAYERS if i in ids]}
 
 
 def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str, str]]:

@@ -173,6 +173,62 @@
   global.YiwuTools.permalink = permalink;
 })(window);
 
+/* Time slider over the plan milestones: features whose `year` is after the chosen one are taken off the map
+   (features without a year, e.g. the boundaries, always stay). */
+(function (global) {
+  "use strict";
+  var T = global.YiwuTools;
+
+  function filterLayer(group, year) {
+    var hidden = group.yiwuHidden || [];
+    group.eachLayer(function (f) {
+      var y = f.feature && f.feature.properties && f.feature.properties.year;
+      if (y && Number(y) > year) { group.removeLayer(f); hidden.push(f); }
+    });
+    group.yiwuHidden = hidden.filter(function (f) {
+      if (Number(f.feature.properties.year) > year) { return true; }
+      group.addLayer(f);
+      return false;
+    });
+  }
+
+  function setYear(year) {
+    global.YiwuMap.year = year;
+    Object.keys(global.YiwuMap.layers).forEach(function (id) { filterLayer(global.YiwuMap.layers[id], year); });
+  }
+
+  function timeSlider(map, opts) {
+    var years = opts.milestones;
+    Object.keys(global.YiwuMap.layers).forEach(function (id) {
+      var group = global.YiwuMap.layers[id];
+      group.on("yiwu:loaded", function () { filterLayer(group, global.YiwuMap.year); });
+    });
+    global.YiwuMap.year = years[years.length - 1];
+    return T.control(map, "bottomleft", function () {
+      var root = T.el("div", "yiwu-time leaflet-bar");
+      var value = T.el("span", "yiwu-time-value", "≤ " + global.YiwuMap.year);
+      var input = T.el("input");
+      input.type = "range";
+      input.min = 0;
+      input.max = years.length - 1;
+      input.step = 1;
+      input.value = years.length - 1;
+      input.setAttribute("aria-label", opts.labels.time);
+      input.addEventListener("input", function () {
+        setYear(years[Number(input.value)]);
+        value.textContent = "≤ " + global.YiwuMap.year;
+      });
+      root.appendChild(T.el("span", "yiwu-time-label", opts.labels.time + " "));
+      root.appendChild(input);
+      root.appendChild(value);
+      return root;
+    });
+  }
+
+  T.timeSlider = timeSlider;
+  T.setYear = setYear;
+})(window);
+
 /* Fullscreen, minimap, draw + measure (geodesic) + GeoJSON download, and the entry point. */
 (function (global) {
   "use strict";
@@ -279,6 +335,7 @@
     global.YiwuMap.drawn = drawTools(map, opts);
     T.coordinatesControl(map, opts);
     global.YiwuMap.minimap = minimap(map, opts);
+    T.timeSlider(map, opts);
     T.permalink(map, opts.lang);
   }
 
