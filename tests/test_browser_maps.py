@@ -135,10 +135,12 @@ def test_toggling_a_layer_hides_and_shows_its_features(app, browser, base_url, v
     layer = next(x for x in expected_layers(app, view_id) if x.group != "context")
     before = feature_count(browser, layer.id)
     assert before > 0
+    row = browser.find_element(By.CSS_SELECTOR, f".yiwu-legend-row[data-layer={layer.id}]")
+    assert row.is_displayed()
     toggle(browser, layer.title("zh"))
-    assert feature_count(browser, layer.id) == 0
+    assert feature_count(browser, layer.id) == 0 and not row.is_displayed()
     toggle(browser, layer.title("zh"))
-    assert feature_count(browser, layer.id) == before
+    assert feature_count(browser, layer.id) == before and row.is_displayed()
     screenshot(browser, f"{view_id}-toggled")
 
 

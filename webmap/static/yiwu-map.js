@@ -74,6 +74,7 @@
       root.appendChild(el("div", "yiwu-legend-title", opts.title));
       opts.entries.forEach(function (entry) {
         var row = el("div", "yiwu-legend-row");
+        row.setAttribute("data-layer", entry.id);
         row.appendChild(swatch(entry));
         row.appendChild(el("span", null, entry.title));
         if (entry.schematic) { row.appendChild(el("span", "yiwu-badge yiwu-schematic", opts.schematic)); }
@@ -89,7 +90,18 @@
       return root;
     };
     control.addTo(map);
+    map.on("layeradd layerremove", function () { syncLegend(map, control); });
+    map.whenReady(function () { syncLegend(map, control); });
     return control;
+  }
+
+  /* Only the layers on the map have a legend row. */
+  function syncLegend(map, control) {
+    var rows = control.getContainer().querySelectorAll(".yiwu-legend-row[data-layer]");
+    Array.prototype.forEach.call(rows, function (row) {
+      var layer = (global.YiwuMap.layers || {})[row.getAttribute("data-layer")];
+      row.style.display = layer && !map.hasLayer(layer) ? "none" : "";
+    });
   }
 
   global.YiwuMap = {popup: popup, bindPopups: bindPopups, legend: legend};
