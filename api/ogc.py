@@ -90,3 +90,11 @@ def openapi():
         return render("ogc_document.html", title="OpenAPI 3.0", description=doc["info"]["description"],
                       headers=["path", "methods", "summary"], rows=rows, links=links), 200, {"Content-Type": HTML}
     return jsonify(doc), 200, {"Content-Type": OPENAPI_JSON}
+
+
+@bp.after_app_request
+def vary_on_accept(response):
+    """Responses chosen by the Accept header say so, for caches (and their ETags differ per form)."""
+    if request.blueprint in ("ogc", "collections") or request.endpoint == "pages.overview":
+        response.vary.add("Accept")
+    return response

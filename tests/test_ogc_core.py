@@ -140,3 +140,8 @@ def test_datetime_is_validated_and_restricts_nothing(client):
     for value in ("2025-12-31T00:00:00Z", "2021-01-01/..", "../2025-12-31", "2021-01-01T00:00:00Z/2025-12-31T00:00:00Z"):
         resp = client.get(f"/collections/corridors/items?datetime={value}")
         assert resp.status_code == 200 and resp.get_json()["numberMatched"] == every
+
+
+def test_negotiated_responses_vary_on_accept(client):
+    for path in ("/", "/collections", "/collections/yixi_84/items"):
+        assert "Accept" in client.get(path).headers["Vary"]
