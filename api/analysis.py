@@ -9,7 +9,9 @@ from pathlib import Path
 import shapely
 from flask import Blueprint, current_app, jsonify, request
 
-from api.params import parse_int
+from api.html import HTML, render
+from api.params import parse_int, parse_lang
+from api.report_text import text
 from api.services import services
 from geo.analysis import (
     SiteContext,
@@ -24,6 +26,7 @@ from geo.analysis import (
 from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
 from geo.indicators import load_indicators
 from geo.serialize import feature_collection, json_value
+from webmap.views import VIEWS, layers_for
 
 bp = Blueprint("analysis", __name__)
 ZONE_LAYERS = ("yixi_84", "second_ring_266", "world_capital_of_light", "green_power_town")
@@ -82,9 +85,27 @@ def site_context() -> SiteContext:
                        corridors=store.frame("corridors"), boundary=store.frame("yiwu_boundary"))
 
 
+def wants_html() -> bool:
+    fmt = request.args.get("f", "json")
+    if fmt not in ("json", "html"):
+        raise InvalidParameterError("f", f"'{fmt}' is not one of json, html")
+    return fmt == "html"
+
+
 @bp.post("/analysis/site")
 def analysis_site():
-    return jsonify(site_report(geometry_from_body(), site_context()))
+    html = wants_html()
+    lang = parse_lang(request.args)
+    geom = geometry_from_body()
+    report = site_report(geom, site_context())
+    if not html:
+        return jsonify(report)
+    zones = [services().store.feature(z["layer"], z["id"]) for z in report["zones"]]
+    page = render("site_report.html", title=text(lang)["site_title"], t=text(lang), lang=lang, report=report,
+                  name_key="name_en" if lang == "en" else "name_zh", site=shapely.geometry.mapping(geom),
+                  zones={"type": "FeatureCollection",
+                         "features": [f for z in zones for f in feature_collection(z)["features"]]})
+    return page, 200, {"Content-Type": HTML}
 
 
 def park_summary(row) -> dict:
@@ -174,8 +195,48 @@ def corridor_warehouses(corridor_id: str):
     return jsonify(feature_collection(near)), 200, {"Content-Type": "application/geo+json"}
 
 
+def unit_charts(items: list[dict], label_key: str) -> list[dict]:
+    """Bar charts of the targets sharing a unit (units with two or more targets), bars scaled to the largest."""
+    by_unit: dict[str, list[dict]] = {}
+    for item in items:
+        by_unit.setdefault(item["unit"], []).append(item)
+    charts = []
+    for unit, group in by_unit.items():
+        if len(group) < 2:
+            continue
+        top = max(i["value"] for i in group)
+        bars = [{"label": i[label_key], "value": i["value"], "year": i["target_year"],
+                 "comparison": {"=": "", ">=": "≥", ">": ">"}[i["comparison"]],
+                 "width": round(400 * i["value"] / top, 1), "y": 4 + 22 * n}
+                for n, i in enumerate(sorted(group, key=lambda i: -i["value"]))]
+        charts.append({"unit": unit, "bars": bars, "height": 8 + 22 * len(bars)})
+    return charts
+
+
+def map_link(layer_id: str | None, lang: str) -> str | None:
+    """The first audience view that shows the layer."""
+    if not layer_id:
+        return None
+    catalog = services().catalog
+    view = next((v for v in VIEWS.values() if v.audience and catalog[layer_id] in layers_for(v, catalog)), VIEWS["overview"])
+    return view.path + ("?lang=en" if lang == "en" else "")
+
+
 @bp.get("/indicators")
 def indicators():
+    html = wants_html()
+    lang = parse_lang(request.args)
     path = Path(current_app.config["DATA_DIR"]) / "sources" / "plan_indicators.yaml"
     items = load_indicators(path, set(services().catalog))
-    return jsonify({"indicators": items, "count": len(items)})
+    if not html:
+        return jsonify({"indicators": items, "count": len(items)})
+    label_key = "label_en" if lang == "en" else "label_zh"
+    for item in items:
+        item["map_href"] = map_link(item["layer"], lang)
+    themes: dict[str, list[dict]] = {}
+    for item in items:
+        themes.setdefault(item["theme"], []).append(item)
+    page = render("indicators.html", title=text(lang)["indicators_title"], t=text(lang), lang=lang,
+                  charts=unit_charts(items, label_key), themes=list(themes.items()), label_key=label_key,
+                  map_href="/" + ("?lang=en" if lang == "en" else ""), json_href="/indicators")
+    return page, 200, {"Content-Type": HTML}

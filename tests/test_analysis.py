@@ -1,5 +1,6 @@
 """Analysis endpoints checked against independent computations (pyproj.Geod, shapely, the plan text)."""
 
+
 import json
 import re
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
+from markupsafe import escape
 from pyproj import Geod
 
 GEOD = Geod(ellps="WGS84")
@@ -145,3 +147,23 @@ def test_elevation_profile_reads_the_dem(client, data_dir):
         for sample in (profile[0], profile[len(profile) // 2]):
             row, col = src.index(sample["lon"], sample["lat"])
             assert sample["elevation_m"] == pytest.approx(float(band[row, col]), abs=0.1)
+
+
+def test_site_report_html_is_bilingual_and_escapes(client):
+    square = {"type": "Polygon", "coordinates": [[[119.95, 29.29], [119.98, 29.29], [119.98, 29.31], [119.95, 29.31], [119.95, 29.29]]]}
+    zh = client.post("/analysis/site?f=html", json=square)
+    en = client.post("/analysis/site?f=html&lang=en", json=square)
+    assert zh.status_code == en.status_code == 200 and zh.content_type == "text/html; charset=utf-8"
+    assert "选址合规检查报告" in zh.get_data(as_text=True) and "义西板块" in zh.get_data(as_text=True)
+    page = en.get_data(as_text=True)
+    assert "Site compliance report" in page and "Yixi area" in page and "/vendor/leaflet/dist/leaflet.js" in page
+    assert client.post("/analysis/site?f=pdf", json=square).status_code == 400
+
+
+def test_indicators_page_lists_every_indicator_with_chart(client):
+    items = client.get("/indicators").get_json()["indicators"]
+    page = client.get("/indicators?f=html&lang=en").get_data(as_text=True)
+    assert "<svg" in page
+    for item in items:
+        assert str(escape(item["label_en"])) in page, item["id"]
+    assert 'href="/map/investor?lang=en"' in page  # park targets link to the map that shows the parks
