@@ -189,7 +189,7 @@ def test_drawing_a_polygon_yields_geojson_with_its_area(browser, base_url):
     mapbox = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
     actions = ActionChains(browser)
     for dx, dy in [(-100, -60), (100, -60), (100, 80), (-100, 80), (-100, -60)]:
-        actions.move_to_element_with_offset(mapbox, dx + 150, dy + 100).click().pause(0.15)
+        actions.move_to_element_with_offset(mapbox, dx - 60, dy).click().pause(0.15)  # offsets from the centre
     actions.perform()
     data = browser.execute_script("return YiwuMap.drawingGeoJSON();")
     assert data["type"] == "FeatureCollection" and len(data["features"]) == 1
@@ -270,3 +270,27 @@ def test_time_slider_shows_what_exists_by_each_milestone(browser, base_url):
     assert feature_count(browser, "yixi_84") == 1 and feature_count(browser, "corridors") < counts["corridors"]
     set_slider(browser, 3)
     assert {i: feature_count(browser, i) for i in counts} == counts
+
+
+def test_swipe_compares_two_layers_side_by_side(browser, base_url):
+    open_page(browser, base_url, "/map/planner#map=12/29.31000/120.06000")
+    selects = browser.find_elements(By.CSS_SELECTOR, ".yiwu-swipe select")
+    browser.execute_script("arguments[0].value = 'yixi_84'; arguments[1].value = 'second_ring_266';", *selects)
+    browser.find_element(By.CSS_SELECTOR, ".yiwu-swipe button").click()
+    panes = browser.execute_script("""
+        return ['yixi_84', 'second_ring_266'].map(function (id) {
+          var path = document.querySelector('.yiwu-f-' + id);
+          return path.closest('.leaflet-pane').className + '|' + path.closest('.leaflet-pane').style.clip; });""")
+    assert "yiwuSwipeLeft" in panes[0] and "yiwuSwipeRight" in panes[1] and "rect(" in panes[0]
+    browser.execute_script("YiwuMap.swipe.set(0.25);")
+    left, right = browser.execute_script("""return [YiwuMap.map.getPane('yiwuSwipeLeft').getBoundingClientRect(),
+        document.querySelector('.yiwu-swipe-range').value];""")
+    assert right == "0.25"
+    clip = browser.execute_script("return YiwuMap.map.getPane('yiwuSwipeLeft').style.clip;")
+    edge = browser.execute_script("return YiwuMap.map.containerPointToLayerPoint([YiwuMap.map.getSize().x / 4, 0]).x;")
+    assert f"{edge:g}px" in clip.replace(".0px", "px")
+    screenshot(browser, "swipe")
+    browser.find_element(By.CSS_SELECTOR, ".yiwu-swipe button").click()
+    assert browser.execute_script(
+        "return document.querySelector('.yiwu-f-yixi_84').closest('.leaflet-pane').className;").find("overlay") >= 0
+    assert feature_count(browser, "yixi_84") == 1 and not browser.find_elements(By.CSS_SELECTOR, ".yiwu-swipe-range")

@@ -54,6 +54,7 @@ def tools_options(layers: list[Layer], lang: str) -> dict:
     """Options of the map tools: labels in the page language, the context layers drawn in the minimap."""
     ids = {layer.id for layer in layers}
     return {"lang": lang, "labels": strings(lang)["tools"], "milestones": list(MILESTONES),
+            "titles": {layer.id: layer.title(lang) for layer in layers},
             "minimap_layers": [i for i in MINIMAP_LAYERS if i in ids]}
 
 

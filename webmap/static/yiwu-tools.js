@@ -229,6 +229,105 @@
   T.setYear = setYear;
 })(window);
 
+/* Swipe comparison: one layer left of a draggable divider, another right of it. Each side's features are
+   moved to their own pane (with its own SVG renderer) and the panes are clipped at the divider. */
+(function (global) {
+  "use strict";
+  var T = global.YiwuTools;
+  var SIDES = ["yiwuSwipeLeft", "yiwuSwipeRight"];
+
+  function movePane(group, pane) {
+    var map = global.YiwuMap.map, on = map.hasLayer(group);
+    if (on) { map.removeLayer(group); }
+    group.options.pane = pane;
+    group.eachLayer(function (f) { f.options.pane = pane; f.options.renderer = undefined; });
+    (group.yiwuHidden || []).forEach(function (f) { f.options.pane = pane; });
+    if (pane !== "overlayPane" || on) { map.addLayer(group); }
+  }
+
+  function clip(map, ratio) {
+    var nw = map.containerPointToLayerPoint([0, 0]), se = map.containerPointToLayerPoint(map.getSize());
+    var x = map.containerPointToLayerPoint([map.getSize().x * ratio, 0]).x;
+    map.getPane(SIDES[0]).style.clip = "rect(" + [nw.y, x, se.y, nw.x].join("px,") + "px)";
+    map.getPane(SIDES[1]).style.clip = "rect(" + [nw.y, se.x, se.y, x].join("px,") + "px)";
+  }
+
+  function Swipe(map) {
+    SIDES.forEach(function (name) { if (!map.getPane(name)) { map.createPane(name); } });
+    this.map = map;
+    this.ratio = 0.5;
+    this.ids = [];
+    this.divider = T.el("input", "yiwu-swipe-range");
+    this.divider.type = "range";
+    this.divider.min = 0;
+    this.divider.max = 1;
+    this.divider.step = "any";
+    L.DomEvent.disableClickPropagation(this.divider);
+    ["mousedown", "touchstart", "pointerdown"].forEach(function (ev) {
+      L.DomEvent.on(this.divider, ev, L.DomEvent.stopPropagation);
+    }, this);
+    this.divider.addEventListener("input", this.set.bind(this, null));
+    this.update = function () { clip(map, this.ratio); }.bind(this);
+  }
+
+  Swipe.prototype.set = function (ratio) {
+    this.ratio = ratio === null ? Number(this.divider.value) : ratio;
+    this.divider.value = this.ratio;
+    this.update();
+  };
+
+  Swipe.prototype.start = function (leftId, rightId) {
+    this.stop();
+    var layers = global.YiwuMap.layers;
+    this.ids = [leftId, rightId];
+    movePane(layers[leftId], SIDES[0]);
+    movePane(layers[rightId], SIDES[1]);
+    this.map.getContainer().appendChild(this.divider);
+    this.map.on("move zoomend resize", this.update);
+    this.set(this.ratio);
+  };
+
+  Swipe.prototype.stop = function () {
+    var layers = global.YiwuMap.layers;
+    this.ids.forEach(function (id) { movePane(layers[id], "overlayPane"); });
+    this.ids = [];
+    this.map.off("move zoomend resize", this.update);
+    if (this.divider.parentNode) { this.divider.parentNode.removeChild(this.divider); }
+  };
+
+  function select(opts, ids, chosen) {
+    var box = T.el("select");
+    ids.forEach(function (id) {
+      var option = T.el("option", null, opts.titles[id] || id);
+      option.value = id;
+      option.selected = id === chosen;
+      box.appendChild(option);
+    });
+    return box;
+  }
+
+  function swipeControl(map, opts) {
+    var swipe = new Swipe(map), ids = Object.keys(global.YiwuMap.layers);
+    T.control(map, "bottomright", function () {
+      var root = T.el("div", "yiwu-swipe leaflet-bar");
+      var left = select(opts, ids, ids[0]), right = select(opts, ids, ids[1] || ids[0]);
+      var button = T.el("button", null, opts.labels.swipe);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        if (swipe.ids.length) { swipe.stop(); button.textContent = opts.labels.swipe; return; }
+        swipe.start(left.value, right.value);
+        button.textContent = opts.labels.swipe_stop;
+      });
+      [T.el("span", null, opts.labels.swipe_left), left, T.el("span", null, opts.labels.swipe_right), right, button]
+        .forEach(function (node) { root.appendChild(node); });
+      return root;
+    });
+    return swipe;
+  }
+
+  T.swipeControl = swipeControl;
+})(window);
+
 /* Fullscreen, minimap, draw + measure (geodesic) + GeoJSON download, and the entry point. */
 (function (global) {
   "use strict";
@@ -302,7 +401,7 @@
       ev.layer.on("pm:edit", function () { ev.layer.unbindTooltip(); labelDrawn(ev.layer, opts.labels); });
     });
     T.control(map, "topleft", function () {
-      var button = T.el("a", "yiwu-download", "⭳");
+      var button = T.el("a", "yiwu-download", "↓");
       button.href = "#";
       button.title = opts.labels.download;
       button.setAttribute("role", "button");
@@ -336,6 +435,7 @@
     T.coordinatesControl(map, opts);
     global.YiwuMap.minimap = minimap(map, opts);
     T.timeSlider(map, opts);
+    global.YiwuMap.swipe = T.swipeControl(map, opts);
     T.permalink(map, opts.lang);
   }
 
