@@ -8,6 +8,7 @@ from api.params import parse_lang
 from api.services import services
 from webmap.assets import STATIC_DIR, VENDOR_FILES
 from webmap.build import build_map
+from webmap.i18n import strings
 from webmap.views import VIEWS
 
 bp = Blueprint("pages", __name__)
@@ -43,7 +44,7 @@ def view_page(view_id: str):
     if view_id not in VIEWS or view_id == "overview":
         from geo.errors import NotFoundError
 
-        raise NotFoundError(f"map view '{view_id}' does not exist (planner, investor, logistics)")
+        raise NotFoundError(strings(parse_lang(request.args))["errors"]["no_view"].format(view=view_id))
     return render_view(view_id), 200, {"Content-Type": HTML}
 
 

@@ -45,9 +45,12 @@ def test_pages_load_nothing_from_outside(client, path):
             assert client.get(src).status_code == 200, src
 
 
-def test_unknown_view_is_404_json(client):
+def test_unknown_view_is_404_json_in_the_page_language(client):
     resp = client.get("/map/tourist")
     assert resp.status_code == 404 and resp.get_json()["code"] == "NotFound"
+    assert "地图视图“tourist”不存在" in resp.get_json()["description"]
+    english = client.get("/map/tourist?lang=en").get_json()
+    assert english["description"].startswith("map view 'tourist' does not exist")
 
 
 def test_attribute_values_never_reach_the_page_as_html():
