@@ -10,6 +10,7 @@ import re
 
 from flask import current_app
 
+from api.openapi_analysis import analysis_paths
 from api.params import DEFAULT_LIMIT, ITEMS_FORMATS, MAX_LIMIT, PAGE_FORMATS
 from api.services import services
 from geo.filters import FILTER_LANGS, property_types
@@ -21,7 +22,7 @@ HTML = "text/html"
 DOWNLOAD_TYPES = {"text/csv": "CSV, WKT geometry", "application/geopackage+sqlite3": "GeoPackage",
                   "application/zip": "zipped Shapefile (.prj, .cpg UTF-8)", "application/flatgeobuf": "FlatGeobuf"}
 _REF = "#/components/{kind}/{name}"
-DESCRIBED_BLUEPRINTS = ("collections", "ogc")
+DESCRIBED_BLUEPRINTS = ("collections", "ogc", "analysis")
 DESCRIBED_ENDPOINTS = ("static", "pages.overview")
 
 
@@ -210,7 +211,7 @@ def _generic_paths(described: set[str]) -> dict[str, dict]:
 
 
 def openapi_document(base_url: str) -> dict:
-    paths = _ogc_paths()
+    paths = _ogc_paths() | analysis_paths()
     paths.update(_generic_paths(set(paths)))
     return {
         "openapi": "3.0.3",
@@ -219,7 +220,7 @@ def openapi_document(base_url: str) -> dict:
                                 "the layers of Yiwu's 14th Five-Year Plan, plus the map pages and plan tables.",
                  "license": {"name": "see data/README.md"}},
         "servers": [{"url": base_url or "/"}],
-        "tags": [{"name": "capabilities"}, {"name": "data"}, {"name": "other"}],
+        "tags": [{"name": "capabilities"}, {"name": "data"}, {"name": "analysis"}, {"name": "other"}],
         "paths": paths,
         "components": {"parameters": _parameters(), "schemas": _schemas(), "responses": _responses()},
     }
