@@ -178,6 +178,7 @@ def test_search_pans_to_yixi_and_opens_its_popup(browser, base_url, lang, query)
     title = WebDriverWait(browser, 5).until(lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title"))
     WebDriverWait(browser, 5).until(lambda d: title.is_displayed())
     assert title.text == ("义西板块" if lang == "zh" else "Yixi area (west Yiwu)")
+    assert "2025" in browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text
     centre = browser.execute_script("var c = YiwuMap.map.getCenter(); return [c.lat, c.lng];")
     assert 29.1 < centre[0] < 29.5 and 119.8 < centre[1] < 120.3
     screenshot(browser, f"search-{lang}")

@@ -28,7 +28,8 @@
     var table = el("table", "yiwu-popup-table");
     opts.fields.forEach(function (field) {
       var names = (opts.labels.values || {})[field] || {};
-      var text = formatValue(names[props[field]] || props[field]);
+      var raw = names[props[field]] || props[field];
+      var text = field === "year" && raw ? String(raw) : formatValue(raw);  // 2025, not "2,025"
       if (text === null) { return; }
       var row = el("tr");
       row.appendChild(el("th", null, opts.labels.fields[field] || field));
