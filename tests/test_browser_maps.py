@@ -21,6 +21,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from webmap.raster_layers import rasters_for  # noqa: E402
 from webmap.views import VIEWS, layers_for  # noqa: E402
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -118,7 +119,9 @@ def test_page_loads_offline_with_its_overlays(app, browser, base_url, view_id):
     assert not load["errors"], [m["message"] for m in load["errors"]]
     expected = expected_layers(app, view_id)
     overlays = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays input[type=checkbox]")
-    assert len(overlays) == len(expected)
+    rasters = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays span[data-raster]")
+    assert len(overlays) == len(expected) + len(rasters_for(VIEWS[view_id]))
+    assert len(rasters) == len(rasters_for(VIEWS[view_id]))
     registered = browser.execute_script("return Object.keys(YiwuMap.layers);")
     assert sorted(registered) == sorted(layer.id for layer in expected)
     for layer in expected:

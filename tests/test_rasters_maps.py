@@ -91,8 +91,9 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(chromium, served):
     WebDriverWait(chromium, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
     chromium.get_log("performance")
     assert not chromium.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
-    chromium.find_element(By.CSS_SELECTOR, ".yiwu-raster-control .yiwu-raster-toggle").click()
-    box = chromium.find_element(By.CSS_SELECTOR, ".yiwu-raster-control input[data-raster=hub_access]")
+    box = chromium.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
+    group = box.find_element(By.XPATH, "ancestor::div[contains(@class, 'leaflet-control-layers-group')]")
+    assert "Raster surfaces" in group.text
     box.click()
     WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
         "return document.querySelectorAll('.leaflet-tile-loaded').length > 0"))

@@ -1,5 +1,5 @@
-"""Raster overlays on the map pages: each catalog raster of the view's audience as a checkbox in a raster layer
-control (beside the vector one), off at load. When switched on, the page reads the raster's TileJSON from the API,
+"""Raster overlays on the map pages: each catalog raster of the view's audience as a checkbox in its own group of
+the map's grouped layer control, off at load. When switched on, the page reads the raster's TileJSON from the API,
 adds its tile layer clipped to the raster's bounds (so no tile outside it is asked for) and shows a colour-bar
 legend in the raster's unit. All text reaches the page as JSON and is set with textContent."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from branca.element import MacroElement
 from folium.template import Template
+from markupsafe import escape
 from rio_tiler.colormap import cmap
 
 from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
@@ -21,8 +22,8 @@ OPACITY = 0.75
 
 
 class RasterOverlays(MacroElement):
-    """A layer control of its own for the raster overlays (checkboxes, off at load). Switching one on fetches its
-    TileJSON once, adds the tile layer clipped to the raster's bounds and shows its colour-bar legend."""
+    """The raster overlays as a group of the grouped layer control (YiwuMap.control; off at load). Switching one
+    on fetches its TileJSON once, adds the tile layer clipped to the raster's bounds and shows its legend."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -70,37 +71,11 @@ class RasterOverlays(MacroElement):
                 group.on("remove", function () { legend.remove(); });
                 return group;
             }
-            var control = L.control({position: "topleft"});
             var layers = window.YiwuRasters = {};
-            control.onAdd = function () {
-                var box = L.DomUtil.create("div", "leaflet-bar yiwu-raster-control");
-                box.style.cssText = "background:#fff;font:12px sans-serif";
-                L.DomEvent.disableClickPropagation(box);
-                L.DomEvent.disableScrollPropagation(box);
-                var head = L.DomUtil.create("button", "yiwu-raster-toggle", box);
-                head.type = "button";
-                head.title = opts.title;
-                head.style.cssText = "border:0;background:#fff;padding:5px 8px;font-weight:bold;cursor:pointer";
-                head.textContent = "\u25A6 " + opts.title;
-                var list = L.DomUtil.create("div", "yiwu-raster-list", box);
-                list.style.cssText = "display:none;padding:0 8px 6px";
-                head.addEventListener("click", function () {
-                    list.style.display = list.style.display === "none" ? "block" : "none";
-                });
-                opts.rasters.forEach(function (spec) {
-                    var group = layers[spec.id] = overlay(spec);
-                    var label = L.DomUtil.create("label", "", list), input = L.DomUtil.create("input", "", label);
-                    label.style.cssText = "display:block;white-space:nowrap";
-                    input.type = "checkbox";
-                    input.dataset.raster = spec.id;
-                    L.DomUtil.create("span", "", label).textContent = " " + spec.title;
-                    input.addEventListener("change", function () {
-                        if (input.checked) { group.addTo(map); } else { group.remove(); }
-                    });
-                });
-                return box;
-            };
-            control.addTo(map);
+            opts.rasters.forEach(function (spec) {
+                layers[spec.id] = overlay(spec);
+                YiwuMap.control.addOverlay(layers[spec.id], spec.label_html, opts.title);
+            });
         })({{ this._parent.get_name() }}, {{ this.options|tojson }});
         {% endmacro %}
     """)
@@ -139,12 +114,14 @@ def rasters_for(view: View, raster_dir: Path = DEFAULT_RASTER_DIR) -> list[Raste
 
 
 def raster_options(raster: RasterLayer, lang: str) -> dict:
-    return {"id": raster.id, "title": raster.title(lang), "tilejson": f"/rasters/{raster.id}/tilejson.json",
+    # the grouped layer control writes names with innerHTML: the title is escaped, the span only marks the raster
+    label_html = f'<span data-raster="{escape(raster.id)}">{escape(raster.title(lang))}</span>'
+    return {"id": raster.id, "title": raster.title(lang), "label_html": label_html, "tilejson": f"/rasters/{raster.id}/tilejson.json",
             "opacity": OPACITY, "legend": legend_options(raster, lang)}
 
 
 def add_raster_overlays(fmap, view: View, lang: str, raster_dir: Path = DEFAULT_RASTER_DIR) -> RasterOverlays | None:
-    """Add the view's raster overlays, in a layer control of their own, to the map; None when it has none."""
+    """Add the view's raster overlays to the map's grouped layer control (added before); None when it has none."""
     rasters = rasters_for(view, raster_dir)
     if not rasters:
         return None
