@@ -13,12 +13,16 @@ from geo.raster_tiles import COLORMAPS, TileStyle
 MAX_ZOOM = 24
 
 
+DATUMS = ("wgs84", "gcj02")
+
+
 @dataclass(frozen=True)
 class TileRequest:
     z: int
     x: int
     y: int
     style: TileStyle
+    datum: str = "wgs84"  # gcj02: the tile of a map drawn in GCJ-02 (AMap basemap)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,10 @@ def parse_tile_request(z: str, x: str, y: str, args: Mapping[str, str]) -> TileR
     zoom = parse_tile_index("z", z, MAX_ZOOM)
     last = 2**zoom - 1
     style = TileStyle(parse_colormap(args.get("colormap")), parse_rescale(args.get("rescale")))
-    return TileRequest(zoom, parse_tile_index("x", x, last), parse_tile_index("y", y, last), style)
+    datum = args.get("datum") or "wgs84"
+    if datum not in DATUMS:
+        raise InvalidParameterError("datum", f"'{datum}' is not one of {', '.join(DATUMS)}")
+    return TileRequest(zoom, parse_tile_index("x", x, last), parse_tile_index("y", y, last), style, datum)
 
 
 def parse_lonlat(args: Mapping[str, str]) -> LonLat:

@@ -143,7 +143,7 @@ def tile(raster_id: str, z: str, x: str, y: str):
     key = (raster_id, path.stat().st_mtime_ns, req)
     png = cache.get(key)
     if png is None:
-        png = render_tile(path, layer, req.z, req.x, req.y, req.style)
+        png = render_tile(path, layer, req.z, req.x, req.y, req.style, req.datum)
         cache.put(key, png)
     response = Response(png, mimetype=PNG, headers={"Cache-Control": TILE_CACHE_CONTROL})
     response.set_etag(hashlib.sha1(png, usedforsecurity=False).hexdigest())

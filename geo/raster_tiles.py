@@ -12,6 +12,7 @@ from rio_tiler.colormap import cmap
 from rio_tiler.errors import PointOutsideBounds, TileOutsideBounds
 from rio_tiler.io import Reader
 
+from geo.crs import gcj02_to_wgs84
 from geo.errors import InvalidParameterError, NotFoundError
 from layers.raster_model import RasterLayer
 
@@ -49,12 +50,27 @@ def resolve_style(raster: RasterLayer, requested: TileStyle) -> TileStyle:
     return TileStyle(colormap, requested.rescale or raster.rescale)
 
 
-def render_tile(path: Path, raster: RasterLayer, z: int, x: int, y: int, style: TileStyle) -> bytes:
-    """A 256×256 PNG of tile z/x/y (Web Mercator), nodata transparent; NotFoundError when outside the raster."""
+def gcj02_tile(reader: Reader, x: int, y: int, z: int):
+    """Tile z/x/y of a map drawn in GCJ-02 (the AMap basemap): its corners are GCJ-02 positions, so the image is
+    read from the WGS84 box they stand for (the datum shift varies by well under a pixel across a tile)."""
+    west, south, east, north = reader.tms.bounds(x, y, z)
+    lons, lats = gcj02_to_wgs84([west, east], [south, north])
+    bbox = (float(lons[0]), float(lats[0]), float(lons[1]), float(lats[1]))
+    rw, rs, re_, rn = reader.get_geographic_bounds(WGS84_CRS)
+    if bbox[0] >= re_ or bbox[2] <= rw or bbox[1] >= rn or bbox[3] <= rs:
+        raise TileOutsideBounds(f"tile {z}/{x}/{y} is outside the raster")
+    return reader.part(bbox, dst_crs=reader.tms.rasterio_crs, bounds_crs=WGS84_CRS, width=TILE_SIZE,
+                       height=TILE_SIZE)
+
+
+def render_tile(path: Path, raster: RasterLayer, z: int, x: int, y: int, style: TileStyle,
+                datum: str = "wgs84") -> bytes:
+    """A 256×256 PNG of tile z/x/y (Web Mercator; of the GCJ-02 map when datum is gcj02), nodata transparent;
+    NotFoundError when outside the raster."""
     style = resolve_style(raster, style)
     with Reader(str(path)) as reader:
         try:
-            image = reader.tile(x, y, z, tilesize=TILE_SIZE)
+            image = gcj02_tile(reader, x, y, z) if datum == "gcj02" else reader.tile(x, y, z, tilesize=TILE_SIZE)
         except TileOutsideBounds:
             raise NotFoundError(f"tile {z}/{x}/{y} is outside raster '{raster.id}'") from None
     if raster.is_class:

@@ -227,3 +227,30 @@ def test_invalid_geometries_are_400(client, body, named):
     assert named in resp.get_json()["description"]
     not_json = client.post("/rasters/hub_access/statistics", data="x", content_type="text/plain")
     assert not_json.status_code == 400
+
+
+def test_gcj02_tiles_line_up_with_the_gcj02_map(client):
+    """A pixel of a ?datum=gcj02 tile shows the value at the WGS84 position its GCJ-02 position stands for."""
+    import morecantile
+
+    from geo.crs import gcj02_to_wgs84
+
+    tms = morecantile.tms.get("WebMercatorQuad")
+    z, tile = 13, tms.tile(120.0, 29.30, 13)
+    gcj = np.moveaxis(decode_png(client.get(f"/rasters/hub_access/tiles/{z}/{tile.x}/{tile.y}.png?datum=gcj02").data), 0, -1)
+    xmin, _, xmax, ymax = tms.xy_bounds(tile)
+    res = (xmax - xmin) / 256
+    shifted = unshifted = total = 0
+    for py in range(8, 256, 32):
+        for px in range(8, 256, 32):
+            lon, lat = tms.lnglat(xmin + (px + 0.5) * res, ymax - (py + 0.5) * res)
+            for name, (wlon, wlat) in (("shifted", gcj02_to_wgs84([lon], [lat])), ("unshifted", ([lon], [lat]))):
+                wt = tms.tile(wlon[0], wlat[0], z)
+                img = np.moveaxis(decode_png(client.get(f"/rasters/hub_access/tiles/{z}/{wt.x}/{wt.y}.png").data), 0, -1)
+                wx0, _, _, wy1 = tms.xy_bounds(wt)
+                mx, my = tms.xy(wlon[0], wlat[0])
+                same = np.abs(gcj[py, px].astype(int) - img[int((wy1 - my) / res), int((mx - wx0) / res)].astype(int)).max() <= 2
+                shifted, unshifted = (shifted + same, unshifted) if name == "shifted" else (shifted, unshifted + same)
+            total += 1
+    assert shifted >= 0.95 * total and unshifted < 0.6 * total
+    assert client.get(f"/rasters/hub_access/tiles/{z}/{tile.x}/{tile.y}.png?datum=bd09").status_code == 400

@@ -106,3 +106,20 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(chromium, served):
     box.click()
     assert not chromium.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
     assert not chromium.execute_script("return YiwuMap.map.hasLayer(YiwuRasters.hub_access)")
+
+
+def test_raster_tiles_follow_the_gcj02_basemap(chromium, served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium.get(served + "/map/planner")
+    WebDriverWait(chromium, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
+    chromium.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input").click()
+    WebDriverWait(chromium, 20).until(lambda d: tile_responses(d))
+    radios = chromium.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")
+    amap = next(r for r in radios if "GCJ-02" in r.find_element(By.XPATH, "..").text)
+    amap.click()
+    WebDriverWait(chromium, 20).until(lambda d: any("datum=gcj02" in u for u, _ in tile_responses(d)))
+    radios[0].click()
+    WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
+        "return Object.values(YiwuRasters.hub_access._layers)[0]._url.indexOf('datum') < 0"))

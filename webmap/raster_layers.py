@@ -62,7 +62,8 @@ class RasterOverlays(MacroElement):
                     if (tiles) { return; }
                     fetch(spec.tilejson).then(function (r) { return r.json(); }).then(function (tj) {
                         var b = tj.bounds;
-                        tiles = L.tileLayer(tj.tiles[0], {opacity: spec.opacity,
+                        group.yiwuTemplate = tj.tiles[0];
+                        tiles = L.tileLayer(tileUrl(tj.tiles[0]), {opacity: spec.opacity,
                             bounds: L.latLngBounds([b[1], b[0]], [b[3], b[2]]), maxZoom: 19});
                         tiles.on("load", function () { group.fire("rasterload"); });
                         group.addLayer(tiles);
@@ -71,6 +72,15 @@ class RasterOverlays(MacroElement):
                 group.on("remove", function () { legend.remove(); });
                 return group;
             }
+            function tileUrl(template) {  // over the GCJ-02 (AMap) basemap, ask for tiles of the GCJ-02 map
+                if (map.options.crs !== YiwuMap.GCJ02_CRS) { return template; }
+                return template + (template.indexOf("?") < 0 ? "?" : "&") + "datum=gcj02";
+            }
+            map.on("baselayerchange", function () {
+                Object.keys(layers).forEach(function (id) {
+                    layers[id].eachLayer(function (t) { t.setUrl(tileUrl(layers[id].yiwuTemplate)); });
+                });
+            });
             var layers = window.YiwuRasters = {};
             opts.rasters.forEach(function (spec) {
                 layers[spec.id] = overlay(spec);
