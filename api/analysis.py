@@ -25,6 +25,7 @@ from geo.analysis import (
 )
 from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
 from geo.indicators import load_indicators
+from geo.raster_stats import read_band, statistics, zone_mask
 from geo.serialize import feature_collection, json_value
 from webmap.views import VIEWS, layers_for
 
@@ -118,6 +119,10 @@ def park_summary(row) -> dict:
     out = {"id": row["feature_id"], **{k: json_value(row.get(k)) for k in keys}}
     out["distance_km"] = {name: round(float(dist[fid]), 3) for name, fid in PARK_HUBS.items()}
     out["zones"] = zones
+    hub_access = store.path.parent / "hub_access.tif"
+    if hub_access.is_file():  # the raster build ran: distance-to-hub statistics over the park's cells
+        band = read_band(hub_access)
+        out["hub_access_km"] = statistics(band, zone_mask(band, [row.geometry]))
     return out
 
 

@@ -167,3 +167,24 @@ def test_indicators_page_lists_every_indicator_with_chart(client):
     for item in items:
         assert str(escape(item["label_en"])) in page, item["id"]
     assert 'href="/map/investor?lang=en"' in page  # park targets link to the map that shows the parks
+
+
+def test_parks_carry_hub_access_statistics_over_their_cells(client, data_dir, gpkg):
+    import numpy as np
+    import rasterio
+    from pyproj import Transformer
+
+    park = client.get("/parks").get_json()["parks"]
+    light = next(p for p in park if p["id"] == "world_capital_of_light.suxi")["hub_access_km"]
+    outline = pyogrio.read_dataframe(gpkg, layer="world_capital_of_light").geometry[0]
+    with rasterio.open(data_dir / "build" / "hub_access.tif") as src:
+        band = src.read(1, masked=True)
+        to_gk = Transformer.from_crs("EPSG:4326", src.crs, always_xy=True)
+        cols, rows = np.meshgrid(np.arange(src.width) + 0.5, np.arange(src.height) + 0.5)
+        xs, ys = src.transform * (cols, rows)
+    polygon = shapely.transform(outline, lambda xy: np.column_stack(to_gk.transform(xy[:, 0], xy[:, 1])))
+    inside = shapely.contains_xy(polygon, xs, ys) & ~np.ma.getmaskarray(band)
+    values = band.data[inside]
+    assert light["count"] == values.size > 0
+    assert light["mean"] == pytest.approx(float(values.mean()), rel=1e-6)
+    assert light["max"] == pytest.approx(float(values.max()), rel=1e-6)
