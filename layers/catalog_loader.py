@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -157,21 +158,27 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     )
 
 
-def load_catalog(catalog_dir: Path | str = DEFAULT_CATALOG_DIR, data_dir: Path | str | None = None) -> dict[str, Layer]:
-    """Load every *.yaml in the catalog directory, ordered by `order` then id; ids must be unique."""
-    catalog_dir = Path(catalog_dir)
-    layers: dict[str, Layer] = {}
-    files = sorted(catalog_dir.glob("*.yaml"))
-    if not files:
-        raise CatalogError(str(catalog_dir), "(directory)", "no *.yaml catalog entries found")
+def load_entries(directory: Path | str, parse: Callable[[str, Any, Path | None], Any],
+                 data_dir: Path | str | None = None, required: bool = True) -> dict[str, Any]:
+    """Parse every *.yaml of a catalog directory with `parse`, ordered by `order` then id; ids must be unique."""
+    directory = Path(directory)
+    entries: dict[str, Any] = {}
+    files = sorted(directory.glob("*.yaml"))
+    if required and not files:
+        raise CatalogError(str(directory), "(directory)", "no *.yaml catalog entries found")
     for path in files:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise CatalogError(str(path), "(syntax)", str(exc).replace("\n", " ")) from exc
-        layer = parse_entry(str(path), data, Path(data_dir) if data_dir else None)
-        if layer.id in layers:
-            raise CatalogError(str(path), "id", f"'{layer.id}' also defined in {layers[layer.id].catalog_file}")
-        layers[layer.id] = layer
-    LOGGER.info("catalog: %d layers from %s", len(layers), catalog_dir)
-    return dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0])))
+        entry = parse(str(path), data, Path(data_dir) if data_dir else None)
+        if entry.id in entries:
+            raise CatalogError(str(path), "id", f"'{entry.id}' also defined in {entries[entry.id].catalog_file}")
+        entries[entry.id] = entry
+    LOGGER.info("catalog: %d entries from %s", len(entries), directory)
+    return dict(sorted(entries.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def load_catalog(catalog_dir: Path | str = DEFAULT_CATALOG_DIR, data_dir: Path | str | None = None) -> dict[str, Layer]:
+    """Load every vector layer entry of the catalog directory (at least one)."""
+    return load_entries(catalog_dir, parse_entry, data_dir)

@@ -7,9 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from layers.catalog_loader import CatalogError, _Entry
+from layers.catalog_loader import _Entry, load_entries
 from layers.raster_model import RASTER_AUDIENCES, RASTER_BUILDERS, RasterClass, RasterGrid, RasterLayer
 
 LOGGER = logging.getLogger(__name__)
@@ -124,15 +122,4 @@ def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None) -> Ra
 
 def load_raster_catalog(raster_dir: Path | str = DEFAULT_RASTER_DIR, data_dir: Path | str | None = None) -> dict[str, RasterLayer]:
     """Every *.yaml of the raster catalog directory, ordered by `order` then id; ids must be unique."""
-    rasters: dict[str, RasterLayer] = {}
-    for path in sorted(Path(raster_dir).glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise CatalogError(str(path), "(syntax)", str(exc).replace("\n", " ")) from exc
-        raster = parse_raster_entry(str(path), data, Path(data_dir) if data_dir else None)
-        if raster.id in rasters:
-            raise CatalogError(str(path), "id", f"'{raster.id}' also defined in {rasters[raster.id].catalog_file}")
-        rasters[raster.id] = raster
-    LOGGER.info("raster catalog: %d rasters from %s", len(rasters), raster_dir)
-    return dict(sorted(rasters.items(), key=lambda kv: (kv[1].order, kv[0])))
+    return load_entries(raster_dir, parse_raster_entry, data_dir, required=False)
