@@ -47,7 +47,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
 def default_config() -> dict:
     data_dir = ROOT / "data"
     return {"DATA_DIR": data_dir, "GPKG_PATH": None, "CATALOG_DIR": DEFAULT_CATALOG_DIR,
-            "VENDOR_DIR": VENDOR_DIR, "BUILD_ON_START": True, "JSON_AS_ASCII": False,
+            "VENDOR_DIR": VENDOR_DIR, "BUILD_ON_START": True,
             "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
                                    "application/json", "application/geo+json"]}
 
@@ -113,6 +113,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(module.bp)
     register_errors(app)
     app.after_request(add_etag)
+    app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)
     return app
 
