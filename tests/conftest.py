@@ -36,3 +36,21 @@ def app(data_dir):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def base_url(app):
+    """The app on a free 127.0.0.1 port, one server per browser test module (tests/browser_support.py)."""
+    from browser_support import serve
+
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(base_url):
+    """One headless Chromium per browser test module, every outside request blocked (tests/browser_support.py)."""
+    from browser_support import chromium
+
+    with chromium() as driver:
+        yield driver

@@ -1,0 +1,115 @@
+"""Shared harness of the browser tests: the app served by waitress on a free 127.0.0.1 port, Debian's headless
+Chromium (Selenium + chromedriver) with every request outside 127.0.0.1 blocked, and page helpers.
+The fixtures `base_url` and `browser` (one server and one browser per module) are in conftest.py, built on
+`serve` and `chromium` here; test modules import the helpers and `pytestmark` (skip without Chromium)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from webmap.views import VIEWS, layers_for  # noqa: E402
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PAGES = {"overview": "/", "planner": "/map/planner", "investor": "/map/investor", "logistics": "/map/logistics"}
+CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,900",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9")
+NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")  # data:, blob:, chrome:// never leave the machine
+
+pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                                reason="needs Debian's chromium and chromium-driver (make apt-test)")
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """The app served by waitress on a free 127.0.0.1 port; yields its base URL."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Headless Chromium with outside requests blocked and the console and network logged."""
+    profile = tempfile.mkdtemp(prefix="yiwu-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        driver.set_page_load_timeout(30)
+        driver.get("about:blank")
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def network_events(driver) -> list[dict]:
+    return [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+
+
+def open_page(driver, base_url: str, path: str) -> dict:
+    """Load a page, wait for its layers; return requests, failures, bytes, load time and console errors."""
+    driver.get_log("performance"), driver.get_log("browser")  # drop earlier pages' entries
+    driver.get("about:blank")
+    driver.get(base_url + path)
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map && YiwuMap.pending === 0)"))
+    time.sleep(0.3)
+    events = network_events(driver)
+    urls = {e["params"]["requestId"]: e["params"]["request"]["url"]
+            for e in events if e["method"] == "Network.requestWillBeSent"}
+    # the browser's own start-up tab (new tab page) may fail at the dead proxy: only this page's requests count
+    failed = [(urls[e["params"]["requestId"]], e["params"]["errorText"]) for e in events
+              if e["method"] == "Network.loadingFailed" and e["params"]["requestId"] in urls]
+    failed += [e["params"]["response"]["url"] for e in events
+               if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400]
+    received = sum(e["params"]["encodedDataLength"] for e in events if e["method"] == "Network.loadingFinished"
+                   and urls.get(e["params"]["requestId"], "").startswith(base_url))
+    load_ms = driver.execute_script(
+        "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;")
+    errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE"]
+    return {"requests": list(urls.values()), "failed": failed, "bytes": received, "load_ms": load_ms, "errors": errors}
+
+
+def screenshot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def feature_count(driver, layer_id: str) -> int:
+    return driver.execute_script("return document.querySelectorAll('.yiwu-f-' + arguments[0]).length;", layer_id)
+
+
+def toggle(driver, title: str) -> None:
+    label = driver.find_element(By.XPATH, f"//label[span[normalize-space()='{title}']]//input")
+    label.click()
+
+
+def expected_layers(app, view_id: str):
+    return layers_for(VIEWS[view_id], app.extensions["yiwu"].catalog)
+
+
