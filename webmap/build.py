@@ -10,6 +10,7 @@ import geopandas as gpd
 
 from geo.serialize import feature_collection
 from layers import Layer
+from webmap.analysis_panels import add_analysis_panels
 from webmap.basemaps import basemaps
 from webmap.elements import Legend, LocalGroupedLayerControl, MapTools, OfflineMap, PlanLayer, page_header, page_title
 from webmap.i18n import strings
@@ -86,6 +87,7 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
     Legend({"title": text["legend"], "schematic": text["schematic"],
             "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
     MapTools(tools_options(layers, lang)).add_to(fmap)
+    add_analysis_panels(fmap, view, lang)  # site check, park cards, corridor metrics (webmap/analysis_panels.py)
     nav, lang_link = _nav(view, lang)
     title = f"{text['site']} · {text['views'][view.id]}"
     root = fmap.get_root()
