@@ -24,7 +24,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-BAD_STATUS = "the server responded with a status of 400"
+BAD_STATUS = "the server responded with a status of 400"  # the console notes every failed response
+TOO_LARGE_STATUS = "the server responded with a status of 413"
 
 
 def assert_stayed_offline(driver, base_url: str, allowed_errors: tuple[str, ...] = ()) -> None:
@@ -100,7 +101,7 @@ def assert_printable_report_opens(browser, base_url):
     assert_stayed_offline(browser, base_url)
 
 
-def test_uploaded_geojson_is_checked_and_errors_are_shown(browser, base_url, client, gpkg, tmp_path):
+def test_uploaded_geojson_is_checked_and_400_413_errors_are_shown(browser, base_url, client, gpkg, tmp_path):
     site = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(yixi(gpkg).buffer(-0.01)))}
     good, bad = tmp_path / "site.geojson", tmp_path / "bad.geojson"
     good.write_text(json.dumps(site))
@@ -119,7 +120,16 @@ def test_uploaded_geojson_is_checked_and_errors_are_shown(browser, base_url, cli
     assert browser.find_element(By.CSS_SELECTOR, ".yiwu-site-report .yiwu-a-error").text == \
         f"Analysis failed: {description}"
     screenshot(browser, "analysis-planner-upload-error")
-    assert_stayed_offline(browser, base_url, allowed_errors=(BAD_STATUS,))
+    big = tmp_path / "big.geojson"
+    big.write_text(json.dumps({"type": "LineString", "coordinates": [[120 + i * 1e-6, 29.3] for i in range(60_000)]}))
+    assert big.stat().st_size > 1_000_000
+    upload.send_keys(str(big))
+    WebDriverWait(browser, 15).until(lambda d: "1000000 bytes" in d.find_element(By.CSS_SELECTOR, ".yiwu-site-report").text)
+    too_large = client.post("/analysis/site", data=big.read_text())
+    assert too_large.status_code == 413
+    assert browser.find_element(By.CSS_SELECTOR, ".yiwu-a-error").text == \
+        f"Analysis failed: {too_large.get_json()['description']}"
+    assert_stayed_offline(browser, base_url, allowed_errors=(BAD_STATUS, TOO_LARGE_STATUS))
 
 
 def park_value(park: dict, field: str) -> str:
