@@ -213,3 +213,45 @@ def test_logistics_popup_shows_madrid_metrics_and_profile(browser, base_url, cli
     assert points == len(metrics["elevation_profile"]) > 50
     screenshot(browser, "analysis-logistics-madrid")
     assert_stayed_offline(browser, base_url)
+
+
+EVIL = '<img src=x onerror="window.yiwuXss = 1">'
+
+
+def stub_fetch(driver, data: dict) -> None:
+    """Every later fetch of the page answers `data` (values crafted to look like HTML)."""
+    driver.execute_script("""var body = JSON.stringify(arguments[0]);
+        window.fetch = function () { return Promise.resolve(new Response(body, {status: 200,
+          headers: {'Content-Type': 'application/json'}})); };""", data)
+
+
+def assert_rendered_as_text(driver, selector: str) -> None:
+    texts = driver.execute_script("""var root = document.querySelector(arguments[0]);
+        return [root.querySelectorAll('img').length, window.yiwuXss === undefined, root.textContent];""", selector)
+    assert texts[0] == 0 and texts[1] and EVIL in texts[2]
+
+
+def test_api_values_are_rendered_as_text_never_html(browser, base_url):
+    named = {"name_zh": EVIL, "name_en": EVIL}
+    open_page(browser, base_url, "/map/planner")
+    stub_fetch(browser, {"area_km2": 1, "inside_yiwu": True, "plan_clauses": [EVIL], "note": EVIL,
+                         "zones": [{**named, "layer": "yixi_84", "id": "x", "overlap_km2": 1, "overlap_pct": 100,
+                                    "plan_ref": EVIL, "accuracy": EVIL}],
+                         "hubs": [{**named, "id": "h", "port_type": EVIL, "status": EVIL, "distance_km": 1}],
+                         "nearest_corridor": {**named, "id": "c", "distance_km": 0}})
+    browser.execute_script("return YiwuAnalysis.analyseSite({type: 'Point', coordinates: [120, 29.3]});")
+    wait_state(browser, ".yiwu-site-report")
+    assert_rendered_as_text(browser, ".yiwu-site-panel")
+    open_page(browser, base_url, "/map/investor")
+    wait_state(browser, ".yiwu-parks-panel .yiwu-panel-body")
+    park = {**named, "id": EVIL, "industries_zh": EVIL, "industries_en": EVIL, "target_output_2025_yi_yuan": EVIL,
+            "target_semiconductor_2025_yi_yuan": None, "area_km2": 1, "plan_ref": EVIL,
+            "distance_km": dict.fromkeys(("airport", "rail_port", "land_port", "sea_port"), EVIL),
+            "zones": [{**named, "overlap_pct": EVIL}]}
+    stub_fetch(browser, {"parks": [park, park]})
+    for box in browser.find_elements(By.CSS_SELECTOR, ".yiwu-park-card input[type=checkbox]"):
+        box.click()
+    browser.find_element(By.CSS_SELECTOR, ".yiwu-compare-button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yiwu-compare-table"))
+    assert_rendered_as_text(browser, ".yiwu-compare-result")
+    assert_stayed_offline(browser, base_url)

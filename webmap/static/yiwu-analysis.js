@@ -285,11 +285,11 @@
     title.title = opts.labels.show_on_map;
     title.addEventListener("click", function () { showPark(map, park.id); });
     var rows = parkRows(opts).map(function (r) { return [r[0], r[1](park), r[2]]; });
-    var tick = A.el("label", "yiwu-park-tick"), box2 = A.el("input");
-    box2.type = "checkbox";
-    box2.value = park.id;
-    box2.addEventListener("change", onTick);
-    A.append(tick, [box2, A.el("span", null, " " + opts.labels.compare)]);
+    var tick = A.el("label", "yiwu-park-tick"), tickBox = A.el("input");
+    tickBox.type = "checkbox";
+    tickBox.value = park.id;
+    tickBox.addEventListener("change", onTick);
+    A.append(tick, [tickBox, A.el("span", null, " " + opts.labels.compare)]);
     return A.append(box, [title, A.table(rows), tick]);
   }
 
