@@ -4,46 +4,11 @@ popup shows the attributes as text, and nothing is requested outside 127.0.0.1."
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-import threading
-from pathlib import Path
 
-import pytest
+from browser_support import pytestmark  # noqa: F401  (skip without Chromium)
+from selenium.webdriver.support.ui import WebDriverWait
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-         "--disable-dev-shm-usage", "--window-size=1200,900",
-         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9")
-pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                                reason="needs Debian's chromium and chromium-driver (make apt-test)")
-
-
-@pytest.fixture(scope="module")
-def base_url(app):
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    profile = tempfile.mkdtemp(prefix="yiwu-ogc-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+# `browser` and `base_url` (one server and one headless Chromium per module) come from conftest.py
 
 
 def test_items_page_map_draws_every_feature(browser, base_url, client):

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 import pytest
+from browser_support import pytestmark as needs_chromium
 from rio_tiler.colormap import cmap
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 VIEW_RASTERS = {"/": ["hub_access", "plan_zones", "terrain_cn"], "/map/planner": ["hub_access", "plan_zones"],
                 "/map/investor": ["hub_access", "plan_zones"], "/map/logistics": ["terrain_cn"]}
 
@@ -46,34 +42,6 @@ def test_legends_carry_the_unit_and_the_colormap(client):
     assert [c["title"] for c in zones["legend"]["classes"]][:2] == ["Inside the second ring (266 km²)", "Yixi area (84 km²)"]
 
 
-@pytest.fixture(scope="module")
-def served(app):
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def chromium(served):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (make apt-test)")
-    profile = tempfile.mkdtemp(prefix="yiwu-raster-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
 def tile_responses(driver) -> list[tuple[str, int]]:
     out = []
     for entry in driver.get_log("performance"):
@@ -83,43 +51,45 @@ def tile_responses(driver) -> list[tuple[str, int]]:
     return out
 
 
-def test_switching_a_raster_on_loads_its_tiles_and_legend(chromium, served):
+@needs_chromium
+def test_switching_a_raster_on_loads_its_tiles_and_legend(browser, base_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    chromium.get(served + "/map/planner?lang=en")
-    WebDriverWait(chromium, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
-    chromium.get_log("performance")
-    assert not chromium.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
-    box = chromium.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
+    browser.get(base_url + "/map/planner?lang=en")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
+    browser.get_log("performance")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
     group = box.find_element(By.XPATH, "ancestor::div[contains(@class, 'leaflet-control-layers-group')]")
     assert "Raster surfaces" in group.text
     box.click()
-    WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
         "return document.querySelectorAll('.leaflet-tile-loaded').length > 0"))
     time.sleep(0.5)
-    tiles = tile_responses(chromium)
+    tiles = tile_responses(browser)
     assert tiles and all(status == 200 for _, status in tiles), tiles
     assert all("/rasters/hub_access/tiles/" in url for url, _ in tiles)
-    legend = chromium.find_element(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    legend = browser.find_element(By.CSS_SELECTOR, ".yiwu-raster-legend")
     assert "Distance to nearest hub (km)" in legend.text and "≥ 30 km" in legend.text
     box.click()
-    assert not chromium.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
-    assert not chromium.execute_script("return YiwuMap.map.hasLayer(YiwuRasters.hub_access)")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    assert not browser.execute_script("return YiwuMap.map.hasLayer(YiwuRasters.hub_access)")
 
 
-def test_raster_tiles_follow_the_gcj02_basemap(chromium, served):
+@needs_chromium
+def test_raster_tiles_follow_the_gcj02_basemap(browser, base_url):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    chromium.get(served + "/map/planner")
-    WebDriverWait(chromium, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
-    chromium.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input").click()
-    WebDriverWait(chromium, 20).until(lambda d: tile_responses(d))
-    radios = chromium.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")
+    browser.get(base_url + "/map/planner")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
+    browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input").click()
+    WebDriverWait(browser, 20).until(tile_responses)
+    radios = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")
     amap = next(r for r in radios if "GCJ-02" in r.find_element(By.XPATH, "..").text)
     amap.click()
-    WebDriverWait(chromium, 20).until(lambda d: any("datum=gcj02" in u for u, _ in tile_responses(d)))
+    WebDriverWait(browser, 20).until(lambda d: any("datum=gcj02" in u for u, _ in tile_responses(d)))
     radios[0].click()
-    WebDriverWait(chromium, 20).until(lambda d: d.execute_script(
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
         "return Object.values(YiwuRasters.hub_access._layers)[0]._url.indexOf('datum') < 0"))
