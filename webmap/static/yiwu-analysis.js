@@ -3,12 +3,7 @@
 (function (global) {
   "use strict";
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var el = global.YiwuMap.el;  // element with text set by textContent (static/yiwu-map.js, loaded first)
 
   function append(parent, children) {
     children.forEach(function (child) { if (child) { parent.appendChild(child); } });

@@ -105,7 +105,7 @@
     });
   }
 
-  global.YiwuMap = {popup: popup, bindPopups: bindPopups, legend: legend};
+  global.YiwuMap = {el: el, popup: popup, bindPopups: bindPopups, legend: legend};
 })(window);
 
 /* Vector overlays: style from the catalog options, popups and tooltips as text. */
