@@ -5,12 +5,7 @@
 
   if (global.L && L.PM) { L.PM.setOptIn(true); }  // our overlays stay out of the draw/edit tools
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
+  var el = global.YiwuMap.el;  // element with text set by textContent (static/yiwu-map.js, loaded first)
 
   function control(map, position, build) {
     var ctl = L.control({position: position});
