@@ -104,6 +104,9 @@ def test_search_pans_to_yixi_and_opens_its_popup(browser, base_url, lang, query)
     assert "2025" in browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text
     centre = browser.execute_script("var c = YiwuMap.map.getCenter(); return [c.lat, c.lng];")
     assert 29.1 < centre[0] < 29.5 and 119.8 < centre[1] < 120.3
+    links = browser.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-downloads a")
+    assert [a.text for a in links] == ["GeoJSON", "CSV", "GeoPackage", "Shapefile", "FlatGeobuf"]
+    assert links[3].get_attribute("href") == base_url + "/collections/yixi_84/items?f=shp&limit=10000"
     screenshot(browser, f"search-{lang}")
 
 

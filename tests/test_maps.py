@@ -82,3 +82,15 @@ def test_tianditu_is_offered_only_with_a_key():
     assert [b["id"] for b in with_key] == ["offline", "osm", "tianditu_vec", "tianditu_img", "amap"]
     vec = with_key[2]
     assert "tk=abc123" in vec["url"] and "LAYER=eva" in vec["labels_url"] and vec["title"].startswith("Tianditu")
+
+
+def test_popups_link_to_the_layer_downloads(client):
+    html = client.get("/map/planner").get_data(as_text=True)
+    html = html.replace("\\u0026", "&")  # tojson escapes & inside the page's script
+    links = re.findall(r'"href": "(/collections/yixi_84/items\?f=(\w+)&limit=10000)"', html)
+    assert sorted(fmt for _, fmt in links) == ["csv", "fgb", "gpkg", "json", "shp"]
+    for href, fmt in links:
+        resp = client.get(href)
+        assert resp.status_code == 200, href
+        if fmt != "json":
+            assert "attachment" in resp.headers["Content-Disposition"], href

@@ -33,7 +33,19 @@ def layer_options(layer: Layer, lang: str) -> dict:
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
               "schematic_note": text["schematic_note"], "values": text["values"]}
     title_field = "name_en" if lang == "en" else "name_zh"
-    return {"id": layer.id, "style": style, "popup": {"fields": fields, "labels": labels, "title_field": title_field}}
+    downloads = {"label": text["download"], "links": download_links(layer.id)}
+    return {"id": layer.id, "style": style,
+            "popup": {"fields": fields, "labels": labels, "title_field": title_field, "downloads": downloads}}
+
+
+DOWNLOAD_FORMATS = (("GeoJSON", "json"), ("CSV", "csv"), ("GeoPackage", "gpkg"), ("Shapefile", "shp"),
+                    ("FlatGeobuf", "fgb"))
+
+
+def download_links(layer_id: str) -> list[dict]:
+    """The whole layer in each download format of the data API (/collections/{id}/items)."""
+    return [{"label": label, "href": f"/collections/{layer_id}/items?f={fmt}&limit=10000"}
+            for label, fmt in DOWNLOAD_FORMATS]
 
 
 def legend_entry(layer: Layer, lang: str) -> dict:

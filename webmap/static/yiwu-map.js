@@ -47,7 +47,19 @@
     meta.appendChild(el("div", null, opts.labels.accuracy + ": " + (opts.labels.accuracies[props.accuracy] || props.accuracy || "")));
     meta.appendChild(el("div", null, opts.labels.source + ": " + (props.source || "")));
     root.appendChild(meta);
+    if (opts.downloads) { root.appendChild(downloadLinks(opts.downloads)); }
     return root;
+  }
+
+  function downloadLinks(downloads) {
+    var box = el("div", "yiwu-popup-downloads", downloads.label + ": ");
+    downloads.links.forEach(function (link, i) {
+      var a = el("a", null, link.label);
+      a.href = link.href;
+      if (i > 0) { box.appendChild(document.createTextNode(" · ")); }
+      box.appendChild(a);
+    });
+    return box;
   }
 
   function bindPopups(layerGroup, opts) {
