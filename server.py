@@ -25,6 +25,7 @@ from geo.errors import (
 from geo.store import FeatureStore
 from layers import CatalogError, load_catalog
 from layers.catalog_loader import DEFAULT_CATALOG_DIR
+from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
 from webmap.assets import VENDOR_DIR, missing_vendor_files
 
 LOGGER = logging.getLogger(__name__)
@@ -47,15 +48,19 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
 def default_config() -> dict:
     data_dir = ROOT / "data"
     return {"DATA_DIR": data_dir, "GPKG_PATH": None, "CATALOG_DIR": DEFAULT_CATALOG_DIR,
+            "RASTER_CATALOG_DIR": DEFAULT_RASTER_DIR, "TIANDITU_KEY": None,
             "VENDOR_DIR": VENDOR_DIR, "BUILD_ON_START": True,
             "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
                                    "application/json", "application/geo+json"]}
 
 
 def env_config() -> dict:
-    """YIWU_DATA_DIR, YIWU_GPKG_PATH, YIWU_CATALOG_DIR, YIWU_VENDOR_DIR, YIWU_BUILD_ON_START."""
+    """YIWU_DATA_DIR, YIWU_GPKG_PATH, YIWU_CATALOG_DIR, YIWU_RASTER_CATALOG_DIR, YIWU_VENDOR_DIR,
+    YIWU_BUILD_ON_START, YIWU_TIANDITU_KEY."""
     out: dict = {}
-    for key in ("DATA_DIR", "GPKG_PATH", "CATALOG_DIR", "VENDOR_DIR"):
+    if os.environ.get(ENV_PREFIX + "TIANDITU_KEY"):
+        out["TIANDITU_KEY"] = os.environ[ENV_PREFIX + "TIANDITU_KEY"]
+    for key in ("DATA_DIR", "GPKG_PATH", "CATALOG_DIR", "RASTER_CATALOG_DIR", "VENDOR_DIR"):
         if os.environ.get(ENV_PREFIX + key):
             out[key] = Path(os.environ[ENV_PREFIX + key])
     if os.environ.get(ENV_PREFIX + "BUILD_ON_START"):
@@ -100,13 +105,14 @@ def create_app(config: dict | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"])
     gpkg = Path(app.config["GPKG_PATH"] or data_dir / "build" / "yiwu.gpkg")
     catalog = load_catalog(app.config["CATALOG_DIR"], data_dir)
+    rasters = load_raster_catalog(app.config["RASTER_CATALOG_DIR"], data_dir)
     if app.config["BUILD_ON_START"] or not gpkg.is_file():
         result = build(data_dir, gpkg, app.config["CATALOG_DIR"])
         LOGGER.info("data %s (%s, %.2f s)", gpkg, "built" if result.rebuilt else "up to date", result.seconds)
     missing = missing_vendor_files(Path(app.config["VENDOR_DIR"]))
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
-    app.extensions["yiwu"] = Services(catalog=catalog, store=FeatureStore(gpkg, list(catalog)))
+    app.extensions["yiwu"] = Services(catalog=catalog, store=FeatureStore(gpkg, list(catalog)), rasters=rasters)
     from api import analysis, collections, ogc, pages, plan, rasters
 
     for module in (pages, collections, ogc, plan, analysis, rasters):

@@ -22,7 +22,8 @@ def render_view(view_id: str) -> str:
     key = (view_id, lang, svc.store.path.stat().st_mtime_ns)
     if key not in svc.page_cache:
         fmap = build_map(VIEWS[view_id], svc.catalog, svc.store.frame,
-                         lambda layer_id: url_for("collections.items", collection_id=layer_id, limit=10000), lang)
+                         lambda layer_id: url_for("collections.items", collection_id=layer_id, limit=10000), lang,
+                         tianditu_key=current_app.config["TIANDITU_KEY"], rasters=svc.rasters)
         if len(svc.page_cache) > 32:
             svc.page_cache.clear()
         svc.page_cache[key] = fmap.get_root().render()

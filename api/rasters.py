@@ -18,7 +18,6 @@ from api.services import services
 from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError
 from geo.raster_stats import Zone, parse_zones, read_band, statistics, zonal_statistics
 from geo.raster_tiles import describe, point_value, render_tile
-from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
 from layers.raster_model import RasterLayer
 
 bp = Blueprint("rasters", __name__)
@@ -68,13 +67,10 @@ class RasterService:
 
 
 def raster_service() -> RasterService:
-    """Created on first use from the app config: RASTER_CATALOG_DIR and the GeoPackage's directory."""
+    """Created on first use from the raster catalog loaded at start-up; the COGs lie beside the GeoPackage."""
     ext = current_app.extensions
     if "yiwu_rasters" not in ext:
-        cfg = current_app.config
-        gpkg = Path(cfg.get("GPKG_PATH") or Path(cfg["DATA_DIR"]) / "build" / "yiwu.gpkg")
-        catalog = load_raster_catalog(cfg.get("RASTER_CATALOG_DIR") or DEFAULT_RASTER_DIR, cfg["DATA_DIR"])
-        ext["yiwu_rasters"] = RasterService(catalog, gpkg.parent)
+        ext["yiwu_rasters"] = RasterService(services().rasters, services().store.path.parent)
     return ext["yiwu_rasters"]
 
 

@@ -94,3 +94,16 @@ def test_popups_link_to_the_layer_downloads(client):
         assert resp.status_code == 200, href
         if fmt != "json":
             assert "attachment" in resp.headers["Content-Disposition"], href
+
+
+def test_tianditu_key_comes_from_the_environment_through_config(monkeypatch, data_dir):
+    from server import create_app
+
+    monkeypatch.setenv("YIWU_TIANDITU_KEY", "k3y-from-env")
+    app = create_app({"DATA_DIR": data_dir, "BUILD_ON_START": False})
+    assert app.config["TIANDITU_KEY"] == "k3y-from-env"
+    html = app.test_client().get("/map/planner").get_data(as_text=True)
+    assert "tk=k3y-from-env" in html.replace("\\u0026", "&")
+    monkeypatch.delenv("YIWU_TIANDITU_KEY")
+    plain = create_app({"DATA_DIR": data_dir, "BUILD_ON_START": False}).test_client().get("/map/planner")
+    assert "tianditu" not in plain.get_data(as_text=True)

@@ -129,13 +129,10 @@ def test_raster_catalog_errors_name_the_file_and_the_field():
 
 
 def test_a_dropped_geotiff_with_a_catalog_entry_becomes_a_cog_and_is_tiled_in_web_mercator(data_dir, gpkg, tmp_path):
-    from flask import Flask
-
-    from api import rasters as raster_api
-    from server import register_errors
+    from server import create_app
 
     sources = tmp_path / "data" / "sources"
-    sources.mkdir(parents=True)
+    shutil.copytree(data_dir / "sources", sources)  # the vector catalog's sources, checked by create_app
     values = np.arange(200 * 300, dtype="float32").reshape(200, 300)
     values[:20, :20] = -1
     transform = rasterio.transform.from_origin(480000, 3270000, 250, 250)
@@ -159,10 +156,7 @@ def test_a_dropped_geotiff_with_a_catalog_entry_becomes_a_cog_and_is_tiled_in_we
         assert src.crs.to_epsg() == 4549 and src.tags()["crs_assigned"] == "no"
     np.testing.assert_array_equal(built.filled(-1), values)
     assert built.mask[:20, :20].all() and built.count() == values.size - 400
-    app = Flask(__name__)
-    app.config.update(DATA_DIR=tmp_path / "data", RASTER_CATALOG_DIR=raster_dir)
-    app.register_blueprint(raster_api.bp)
-    register_errors(app)
+    app = create_app({"DATA_DIR": tmp_path / "data", "RASTER_CATALOG_DIR": raster_dir, "BUILD_ON_START": False})
     lon, lat = TO_LONLAT.transform(480000 + 30 * 250 + 125, 3270000 - 40 * 250 - 125)
     with app.test_client() as client:
         assert client.get(f"/rasters/user_surface/point?lon={lon}&lat={lat}").get_json()["value"] == values[40, 30]

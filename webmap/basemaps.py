@@ -4,13 +4,10 @@ the overlays to GCJ-02 for display while it is active)."""
 
 from __future__ import annotations
 
-import os
-
 from markupsafe import escape
 
 from webmap.i18n import strings
 
-TIANDITU_KEY_ENV = "YIWU_TIANDITU_KEY"
 TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                 "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
                 "&TILECOL={{x}}&tk={key}")
@@ -28,8 +25,9 @@ def tianditu(kind: str, key: str, lang: str) -> dict:
 
 
 def basemaps(lang: str, tianditu_key: str | None = None) -> list[dict]:
-    """The basemap choices in control order, titles escaped (the control writes names as HTML)."""
-    key = os.environ.get(TIANDITU_KEY_ENV) if tianditu_key is None else tianditu_key
+    """The basemap choices in control order, titles escaped (the control writes names as HTML); Tianditu only
+    with a key (config TIANDITU_KEY, from the environment variable YIWU_TIANDITU_KEY)."""
+    key = tianditu_key
     amap = {"id": "amap", "url": AMAP_URL.format(s="{s}", lang="en" if lang == "en" else "zh_cn"),
             "subdomains": "1234", "max_zoom": 18, "attribution": "© 高德 AMap", "gcj02": True}
     choices = [{"id": "offline"}, OSM, amap]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import geopandas as gpd
 
 from geo.serialize import feature_collection
 from layers import Layer
+from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels
 from webmap.basemaps import basemaps
 from webmap.elements import Legend, LocalGroupedLayerControl, MapTools, OfflineMap, PlanLayer, page_header, page_title
@@ -80,7 +82,8 @@ def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str,
 
 
 def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], gpd.GeoDataFrame],
-              items_url: Callable[[str], str], lang: str = "zh", tianditu_key: str | None = None) -> OfflineMap:
+              items_url: Callable[[str], str], lang: str = "zh", tianditu_key: str | None = None,
+              rasters: Mapping[str, RasterLayer] = MappingProxyType({})) -> OfflineMap:
     """The folium map of a view: grouped overlays, legend, header; small layers embedded, large ones fetched."""
     text = strings(lang)
     fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=True,
@@ -95,7 +98,7 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
         element.add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
     LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), collapsed=False).add_to(fmap)
-    add_raster_overlays(fmap, view, lang)  # raster surfaces (webmap/raster_layers.py)
+    add_raster_overlays(fmap, view, lang, rasters)  # raster surfaces (webmap/raster_layers.py)
     Legend({"title": text["legend"], "schematic": text["schematic"],
             "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
     MapTools(tools_options(layers, lang)).add_to(fmap)

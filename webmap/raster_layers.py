@@ -5,14 +5,13 @@ legend in the raster's unit. All text reaches the page as JSON and is set with t
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 
 from branca.element import MacroElement
 from folium.template import Template
 from markupsafe import escape
 from rio_tiler.colormap import cmap
 
-from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
 from layers.raster_model import RasterLayer
 from webmap.views import View
 
@@ -117,10 +116,9 @@ def legend_options(raster: RasterLayer, lang: str) -> dict:
     return {"title": raster.legend(lang), "gradient": gradient(raster.colormap), "ticks": ticks}
 
 
-def rasters_for(view: View, raster_dir: Path = DEFAULT_RASTER_DIR) -> list[RasterLayer]:
+def rasters_for(view: View, rasters: Mapping[str, RasterLayer]) -> list[RasterLayer]:
     """The raster catalog entries a view shows (every raster on the overview)."""
-    rasters = load_raster_catalog(raster_dir).values()
-    return [r for r in rasters if view.audience is None or view.audience in r.audiences]
+    return [r for r in rasters.values() if view.audience is None or view.audience in r.audiences]
 
 
 def raster_options(raster: RasterLayer, lang: str) -> dict:
@@ -130,10 +128,10 @@ def raster_options(raster: RasterLayer, lang: str) -> dict:
             "opacity": OPACITY, "legend": legend_options(raster, lang)}
 
 
-def add_raster_overlays(fmap, view: View, lang: str, raster_dir: Path = DEFAULT_RASTER_DIR) -> RasterOverlays | None:
+def add_raster_overlays(fmap, view: View, lang: str, rasters: Mapping[str, RasterLayer]) -> RasterOverlays | None:
     """Add the view's raster overlays to the map's grouped layer control (added before); None when it has none."""
-    rasters = rasters_for(view, raster_dir)
-    if not rasters:
+    shown = rasters_for(view, rasters)
+    if not shown:
         return None
-    options = {"title": CONTROL_TITLE.get(lang, CONTROL_TITLE["zh"]), "rasters": [raster_options(r, lang) for r in rasters]}
+    options = {"title": CONTROL_TITLE.get(lang, CONTROL_TITLE["zh"]), "rasters": [raster_options(r, lang) for r in shown]}
     return RasterOverlays(options).add_to(fmap)
