@@ -24,13 +24,14 @@ class Download:
     media_type: str
     extension: str
     label: str
+    name: str  # short name for link texts
 
 
 DOWNLOADS: dict[str, Download] = {
-    "csv": Download("text/csv", "csv", "CSV, WKT geometry"),
-    "gpkg": Download("application/geopackage+sqlite3", "gpkg", "GeoPackage"),
-    "shp": Download("application/zip", "zip", "zipped Shapefile, UTF-8"),
-    "fgb": Download("application/flatgeobuf", "fgb", "FlatGeobuf"),
+    "csv": Download("text/csv", "csv", "CSV, WKT geometry", "CSV"),
+    "gpkg": Download("application/geopackage+sqlite3", "gpkg", "GeoPackage", "GeoPackage"),
+    "shp": Download("application/zip", "zip", "zipped Shapefile, UTF-8", "Shapefile"),
+    "fgb": Download("application/flatgeobuf", "fgb", "FlatGeobuf", "FlatGeobuf"),
 }
 
 

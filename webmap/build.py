@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import geopandas as gpd
 
+from geo.export import DOWNLOADS
 from geo.serialize import feature_collection
 from layers import Layer
 from layers.raster_model import RasterLayer
@@ -40,14 +41,10 @@ def layer_options(layer: Layer, lang: str) -> dict:
             "popup": {"fields": fields, "labels": labels, "title_field": title_field, "downloads": downloads}}
 
 
-DOWNLOAD_FORMATS = (("GeoJSON", "json"), ("CSV", "csv"), ("GeoPackage", "gpkg"), ("Shapefile", "shp"),
-                    ("FlatGeobuf", "fgb"))
-
-
 def download_links(layer_id: str) -> list[dict]:
-    """The whole layer in each download format of the data API (/collections/{id}/items)."""
-    return [{"label": label, "href": f"/collections/{layer_id}/items?f={fmt}&limit=10000"}
-            for label, fmt in DOWNLOAD_FORMATS]
+    """The whole layer as GeoJSON and in each download format of the data API (/collections/{id}/items)."""
+    formats = [("GeoJSON", "json")] + [(spec.name, fmt) for fmt, spec in DOWNLOADS.items()]
+    return [{"label": label, "href": f"/collections/{layer_id}/items?f={fmt}&limit=10000"} for label, fmt in formats]
 
 
 def legend_entry(layer: Layer, lang: str) -> dict:
