@@ -25,7 +25,7 @@ from geo.analysis import (
 )
 from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
 from geo.indicators import load_indicators
-from geo.raster_stats import read_band, statistics, zone_mask
+from geo.raster_stats import Band, read_band, statistics, zone_mask
 from geo.serialize import feature_collection, json_value
 from webmap.views import VIEWS, layers_for
 
@@ -109,26 +109,27 @@ def analysis_site():
     return page, 200, {"Content-Type": HTML}
 
 
-def park_summary(row) -> dict:
+def park_summary(row, hub_access: Band | None) -> dict:
+    """One park: attributes, distances to the four hubs, zones it lies in, hub_access statistics (if built)."""
     store = services().store
     hubs = store.frame("logistics_hubs")
-    dist = dict(zip(hubs["feature_id"], distances_km(row.geometry, hubs), strict=False))
+    dist = dict(zip(hubs["feature_id"], distances_km(row.geometry, hubs), strict=True))
     zones = zone_overlaps(row.geometry, {lid: store.frame(lid) for lid in ("yixi_84", "second_ring_266")})
     keys = ("name_zh", "name_en", "industries_zh", "industries_en", "target_output_2025_yi_yuan",
             "target_semiconductor_2025_yi_yuan", "area_km2", "accuracy", "plan_ref", "plan_quote")
     out = {"id": row["feature_id"], **{k: json_value(row.get(k)) for k in keys}}
     out["distance_km"] = {name: round(float(dist[fid]), 3) for name, fid in PARK_HUBS.items()}
     out["zones"] = zones
-    hub_access = store.path.parent / "hub_access.tif"
-    if hub_access.is_file():  # the raster build ran: distance-to-hub statistics over the park's cells
-        band = read_band(hub_access)
-        out["hub_access_km"] = statistics(band, zone_mask(band, [row.geometry]))
+    if hub_access is not None:  # distance-to-hub statistics over the park's cells
+        out["hub_access_km"] = statistics(hub_access, zone_mask(hub_access, [row.geometry]))
     return out
 
 
 def all_parks() -> dict[str, dict]:
     store = services().store
-    return {row["feature_id"]: park_summary(row) for lid in PARK_LAYERS for _, row in store.frame(lid).iterrows()}
+    path = store.path.parent / "hub_access.tif"
+    band = read_band(path) if path.is_file() else None  # read once; absent until the raster build has run
+    return {row["feature_id"]: park_summary(row, band) for lid in PARK_LAYERS for _, row in store.frame(lid).iterrows()}
 
 
 @bp.get("/parks")
