@@ -88,11 +88,13 @@ def _text(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _self_links(endpoint: str, fmt: str, **values) -> list[dict]:
+def _self_links(endpoint: str, fmt: str, what: str = "this document", json_type: str = JSON,
+                **values) -> list[dict]:
+    """The self link in `fmt` and the alternate in the other of json/html."""
     other = "html" if fmt == "json" else "json"
-    types = {"json": JSON, "html": "text/html"}
-    return [{"rel": "self", "type": types[fmt], "title": "this document", "href": _url(endpoint, f=fmt, **values)},
-            {"rel": "alternate", "type": types[other], "title": f"this document as {other.upper()}",
+    types = {"json": json_type, "html": "text/html"}
+    return [{"rel": "self", "type": types[fmt], "title": what, "href": _url(endpoint, f=fmt, **values)},
+            {"rel": "alternate", "type": types[other], "title": f"{what} as {other.upper()}",
              "href": _url(endpoint, f=other, **values)}]
 
 
@@ -212,14 +214,9 @@ def items(collection_id: str):
 
 
 def item_links(layer: Layer, feature_id: str, fmt: str) -> list[dict]:
-    other = "html" if fmt == "json" else "json"
-    media = {"json": GEOJSON, "html": "text/html"}
-    return [{"rel": "self", "type": media[fmt], "title": "this feature",
-             "href": _url(".item", collection_id=layer.id, feature_id=feature_id, f=fmt)},
-            {"rel": "alternate", "type": media[other], "title": f"this feature as {other.upper()}",
-             "href": _url(".item", collection_id=layer.id, feature_id=feature_id, f=other)},
-            {"rel": "collection", "type": JSON, "title": layer.title_en,
-             "href": _url(".collection", collection_id=layer.id)}]
+    links = _self_links(".item", fmt, "this feature", GEOJSON, collection_id=layer.id, feature_id=feature_id)
+    return links + [{"rel": "collection", "type": JSON, "title": layer.title_en,
+                     "href": _url(".collection", collection_id=layer.id)}]
 
 
 def _item_html(layer: Layer, feature_id: str, row, links: list[dict]) -> str:
