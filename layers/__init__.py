@@ -1,8 +1,8 @@
 """The layer catalog: one YAML file per layer in layers/catalog/, loaded into frozen Layer objects."""
 
 from layers.catalog_loader import CatalogError, load_catalog
-from layers.model import AUDIENCES, GROUPS, Layer, PlanFigure, PlanRef, SourceFile
+from layers.model import AUDIENCES, GROUPS, ROLES, Layer, PlanFigure, PlanRef, SourceFile
 
 __all__ = [
-    "AUDIENCES", "GROUPS", "CatalogError", "Layer", "PlanFigure", "PlanRef", "SourceFile", "load_catalog",
+    "AUDIENCES", "GROUPS", "ROLES", "CatalogError", "Layer", "PlanFigure", "PlanRef", "SourceFile", "load_catalog",
 ]

@@ -14,6 +14,7 @@ import yaml
 from layers.model import (
     ACCURACIES,
     AUDIENCES,
+    BOUNDARY_LEVELS,
     BUILDERS,
     FIGURE_MEASURES,
     GEOMETRIES,
@@ -21,6 +22,7 @@ from layers.model import (
     Layer,
     PlanFigure,
     PlanRef,
+    ROLES,
     SourceFile,
 )
 
@@ -137,6 +139,14 @@ def _audiences(entry: _Entry) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _boundary_level(entry: _Entry, role: str) -> str | None:
+    if role != "boundary":
+        if entry.data.get("boundary_level") is not None:
+            raise entry.fail("boundary_level", "is only for role boundary")
+        return None
+    return entry.choice("boundary_level", BOUNDARY_LEVELS)
+
+
 def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     """Validate one catalog mapping and return its Layer."""
     entry = _Entry(file, data)
@@ -146,9 +156,10 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     title = entry.child("title", entry.get("title", dict))
     source = entry.child("source", entry.get("source", dict))
     style = entry.get("style", dict, {})
+    role = entry.choice("role", ROLES)
     return Layer(
         id=layer_id, title_zh=title.text("zh"), title_en=title.text("en"),
-        group=entry.choice("group", GROUPS), kind=entry.choice("kind", ("vector",), "vector"),
+        group=entry.choice("group", GROUPS), role=role, boundary_level=_boundary_level(entry, role), kind=entry.choice("kind", ("vector",), "vector"),
         geometry=entry.choice("geometry", GEOMETRIES), builder=source.choice("builder", BUILDERS, "file"),
         files=_files(source, data_dir), source=source.text("name"), licence=source.text("licence"),
         accuracy=entry.choice("accuracy", ACCURACIES), audiences=_audiences(entry),

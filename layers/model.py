@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 GROUPS = ("zones", "parks", "logistics", "corridors", "warehouses", "context")
+# What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
+ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "context")
+# Roles whose polygons a site report measures overlaps with, and whose features are compared like parks.
+AREA_ROLES = ("zone", "park", "market", "science_park")
+SITE_ROLES = ("park", "market", "science_park")
+# A boundary layer's level; `city` is the plan's own city (Yiwu): the extent of site checks and rasters.
+BOUNDARY_LEVELS = ("country", "province", "county", "city")
 AUDIENCES = ("planner", "investor", "logistics")
 GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
@@ -54,6 +61,7 @@ class Layer:
     title_zh: str
     title_en: str
     group: str
+    role: str
     kind: str
     geometry: str
     builder: str
@@ -68,6 +76,7 @@ class Layer:
     style: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     order: int = 100
     catalog_file: str = ""
+    boundary_level: str | None = None  # role boundary only
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh
