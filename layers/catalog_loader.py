@@ -19,10 +19,10 @@ from layers.model import (
     FIGURE_MEASURES,
     GEOMETRIES,
     GROUPS,
+    ROLES,
     Layer,
     PlanFigure,
     PlanRef,
-    ROLES,
     SourceFile,
 )
 
