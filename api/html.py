@@ -8,7 +8,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from webmap.assets import static_url, vendor_url
 
-HTML = "text/html; charset=utf-8"
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True))
 _ENV.globals.update(vendor_url=vendor_url, static_url=static_url)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Request, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
-from api.html import HTML, render
+from api.declare import LANG, formats, negotiate, operation
+from api.html import render
+from api.media import HTML_UTF8, JSON, OPENAPI_JSON
 from api.openapi import openapi_document
-from api.params import parse_format
+from api.params import F_PAGE
+from api.urls import absolute_url
 
 bp = Blueprint("ogc", __name__)
-JSON = "application/json"
-OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 TITLE = "义乌规划地图服务 · Yiwu planning map service"
 DESCRIPTION = ("Spatial commitments of Yiwu's 14th Five-Year Plan as OGC API – Features: zones, industrial "
                "parks, logistics hubs, corridors and overseas warehouses.")
@@ -34,33 +35,28 @@ CONFORMANCE: tuple[str, ...] = (
     _CQL2.format(name="basic-spatial-functions"),
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 )
+LANDING_F = formats("json", "html", description="json: the landing document; html: the overview map. Without it, "
+                    "JSON when the Accept header does not name HTML (curl, OGC clients), else the map")
 
 
-def _url(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
-
-
-def landing_requested(req: Request) -> bool:
-    """`/` gives the landing JSON for `?f=json` or an Accept header without an explicit HTML preference
-    (`application/json`, or a bare `*/*` as OWSLib and curl send); browsers name `text/html` and keep the
-    overview map, as does a request without an Accept header."""
-    if req.args.get("f"):
-        return parse_format(req.args, req.accept_mimetypes) == "json"
-    accept = req.accept_mimetypes
-    if not accept:
-        return False
-    html_q = max((q for value, q in accept if value in ("text/html", "text/*", "application/xhtml+xml")), default=0)
-    return html_q == 0 or accept.quality(JSON) > html_q
+def landing_format(fmt: str | None) -> str:
+    """`f`, else JSON unless the client names HTML in Accept (browsers); no Accept header: the map."""
+    if fmt or not request.accept_mimetypes:
+        return fmt or "html"
+    html_named = any(value in ("text/html", "application/xhtml+xml") for value, _ in request.accept_mimetypes)
+    return negotiate(None, request.accept_mimetypes, ("html", "json") if html_named else ("json",), "json")
 
 
 def landing_links() -> list[dict]:
     return [
-        {"rel": "self", "type": JSON, "title": "this document", "href": _url("pages.overview", f="json")},
-        {"rel": "alternate", "type": "text/html", "title": "overview map", "href": _url("pages.overview")},
-        {"rel": "service-desc", "type": OPENAPI_JSON, "title": "OpenAPI 3.0 definition", "href": _url("ogc.openapi")},
-        {"rel": "service-doc", "type": "text/html", "title": "API documentation", "href": _url("ogc.openapi", f="html")},
-        {"rel": "conformance", "type": JSON, "title": "conformance classes", "href": _url("ogc.conformance")},
-        {"rel": "data", "type": JSON, "title": "collections", "href": _url("collections.collections")},
+        {"rel": "self", "type": JSON, "title": "this document", "href": absolute_url("pages.overview", f="json")},
+        {"rel": "alternate", "type": "text/html", "title": "overview map", "href": absolute_url("pages.overview")},
+        {"rel": "service-desc", "type": OPENAPI_JSON, "title": "OpenAPI 3.0 definition",
+         "href": absolute_url("ogc.openapi")},
+        {"rel": "service-doc", "type": "text/html", "title": "API documentation",
+         "href": absolute_url("ogc.openapi", f="html")},
+        {"rel": "conformance", "type": JSON, "title": "conformance classes", "href": absolute_url("ogc.conformance")},
+        {"rel": "data", "type": JSON, "title": "collections", "href": absolute_url("collections.collections")},
     ]
 
 
@@ -69,26 +65,30 @@ def landing_response():
 
 
 @bp.get("/conformance")
-def conformance():
-    fmt = parse_format(request.args, request.accept_mimetypes)
-    if fmt == "html":
+@operation("conformance classes", "capabilities", F_PAGE,
+           responses={"200": {"description": "conformance classes", "content": {
+               JSON: {"schema": {"$ref": "#/components/schemas/confClasses"}}, "text/html": {"schema": {"type": "string"}}}}})
+def conformance(q):
+    if q.f == "html":
         rows = [[uri] for uri in CONFORMANCE]
-        links = [{"rel": "alternate", "type": JSON, "href": _url(".conformance", f="json")}]
+        links = [{"rel": "alternate", "type": JSON, "href": absolute_url(".conformance", f="json")}]
         return render("ogc_document.html", title="Conformance", headers=["conformance class"], rows=rows,
-                      links=links), 200, {"Content-Type": HTML}
+                      links=links), 200, {"Content-Type": HTML_UTF8}
     return jsonify({"conformsTo": list(CONFORMANCE)})
 
 
 @bp.get("/openapi")
-def openapi():
-    fmt = parse_format(request.args, request.accept_mimetypes)
-    doc = openapi_document(_url("pages.overview").rstrip("/"))
-    if fmt == "html":
+@operation("this OpenAPI document", "capabilities", F_PAGE, LANG,
+           responses={"200": {"description": "the OpenAPI document", "content": {
+               OPENAPI_JSON: {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}})
+def openapi(q):
+    doc = openapi_document(absolute_url("pages.overview").rstrip("/"))
+    if q.f == "html":
         rows = [[path, ", ".join(ops), " ".join(op.get("summary", "") for op in ops.values())]
                 for path, ops in doc["paths"].items()]
-        links = [{"rel": "alternate", "type": OPENAPI_JSON, "href": _url(".openapi", f="json")}]
+        links = [{"rel": "alternate", "type": OPENAPI_JSON, "href": absolute_url(".openapi", f="json")}]
         return render("ogc_document.html", title="OpenAPI 3.0", description=doc["info"]["description"],
-                      headers=["path", "methods", "summary"], rows=rows, links=links), 200, {"Content-Type": HTML}
+                      headers=["path", "methods", "summary"], rows=rows, links=links), 200, {"Content-Type": HTML_UTF8}
     return jsonify(doc), 200, {"Content-Type": OPENAPI_JSON}
 
 

@@ -2,63 +2,73 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, request, send_from_directory, url_for
+from flask import Blueprint, abort, send_from_directory
 
-from api.params import parse_lang
+from api.declare import LANG, Param, operation
+from api.media import HTML_UTF8, JSON
+from api.ogc import LANDING_F, landing_format, landing_response
 from api.services import services
+from api.urls import path_url
+from geo.errors import NotFoundError
 from webmap.assets import STATIC_DIR, VENDOR_FILES
 from webmap.build import build_map
 from webmap.i18n import strings
 from webmap.views import VIEWS
 
 bp = Blueprint("pages", __name__)
-HTML = "text/html; charset=utf-8"
+PAGE = {"200": {"description": "the map page", "content": {"text/html": {"schema": {"type": "string"}}}}}
+AUDIENCE_VIEWS = tuple(v for v in VIEWS if v != "overview")
+VIEW_ID = Param("view_id", "map view", {"type": "string", "enum": list(AUDIENCE_VIEWS)}, str, where="path")
+ASSET = Param("asset", "file of an installed front-end package", {"type": "string"}, str, where="path")
+FILENAME = Param("filename", "file of the app's own scripts and styles", {"type": "string"}, str, where="path")
+FILE = {"200": {"description": "the file", "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                              "format": "binary"}}}}}
 
 
-def render_view(view_id: str) -> str:
-    """The page's HTML, cached per view, language and build of the data."""
-    lang = parse_lang(request.args)
+def render_view(view_id: str, lang: str) -> str:
+    """The page's HTML, cached per view, language and data version."""
     svc = services()
-    key = (view_id, lang, svc.store.path.stat().st_mtime_ns)
-    if key not in svc.page_cache:
+    key = (view_id, lang, svc.data_version())
+
+    def build() -> str:
         fmap = build_map(VIEWS[view_id], svc.catalog, svc.store.frame,
-                         lambda layer_id: url_for("collections.items", collection_id=layer_id, limit=10000), lang,
-                         tianditu_key=current_app.config["TIANDITU_KEY"], rasters=svc.rasters)
-        if len(svc.page_cache) > 32:
-            svc.page_cache.clear()
-        svc.page_cache[key] = fmap.get_root().render()
-    return svc.page_cache[key]
+                         lambda layer_id: path_url("collections.items", collection_id=layer_id, limit=10000), lang,
+                         tianditu_key=svc.settings.tianditu_key, rasters=svc.rasters.catalog)
+        return fmap.get_root().render()
+
+    return svc.pages.get_or_compute(key, build)
 
 
 @bp.get("/")
-def overview():
-    """The overview map; the OGC API landing document for `?f=json` or `Accept: application/json`."""
-    from api.ogc import landing_requested, landing_response
-
-    if landing_requested(request):
+@operation("the overview map; the OGC API landing document for ?f=json or an Accept header without HTML",
+           "capabilities", LANDING_F, LANG, choose_format=landing_format,
+           responses={"200": {"description": "landing document or overview map", "content": {
+               JSON: {"schema": {"$ref": "#/components/schemas/landingPage"}}, "text/html": {"schema": {"type": "string"}}}}})
+def overview(q):
+    if q.f == "json":
         return landing_response()
-    return render_view("overview"), 200, {"Content-Type": HTML}
+    return render_view("overview", q.lang), 200, {"Content-Type": HTML_UTF8}
 
 
 @bp.get("/map/<view_id>")
-def view_page(view_id: str):
-    if view_id not in VIEWS or view_id == "overview":
-        from geo.errors import NotFoundError
-
-        raise NotFoundError(strings(parse_lang(request.args))["errors"]["no_view"].format(view=view_id))
-    return render_view(view_id), 200, {"Content-Type": HTML}
+@operation("an audience's map page", "pages", VIEW_ID, LANG, responses=PAGE)
+def view_page(q, view_id: str):
+    if view_id not in AUDIENCE_VIEWS:
+        raise NotFoundError(strings(q.lang)["errors"]["no_view"].format(view=view_id[:40]))
+    return render_view(view_id, q.lang), 200, {"Content-Type": HTML_UTF8}
 
 
 @bp.get("/vendor/<path:asset>")
-def vendor(asset: str):
-    """A declared file of an installed package (scoped names like @scope/pkg included); anything else 404."""
+@operation("a declared file of an installed front-end package (anything else 404)", "pages", ASSET, responses=FILE)
+def vendor(q, asset: str):
     for package, files in VENDOR_FILES.items():
         filename = asset.removeprefix(package + "/")
         if filename != asset and filename in files:
-            return send_from_directory(current_app.config["VENDOR_DIR"] / package, filename, max_age=86400)
+            return send_from_directory(services().settings.vendor_dir / package, filename, max_age=86400)
     abort(404)
 
 
 @bp.get("/static/<path:filename>")
-def static(filename: str):
+@operation("the app's own scripts and styles", "pages", FILENAME, responses=FILE)
+def static(q, filename: str):
     return send_from_directory(STATIC_DIR, filename, max_age=3600)

@@ -1,100 +1,72 @@
-"""Query parameters parsed once into small dataclasses; malformed values raise InvalidParameterError."""
+"""The declared parameters shared by the endpoints (api/declare.py), and the items request built from them: the
+declarations that need the layer (bbox in its CRS, queryables, sortby, filter) are checked here."""
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-import geopandas as gpd
-from werkzeug.datastructures import MIMEAccept
-
+from api.declare import LANG, Param, choice, formats, integer, name_list, number_list, text
+from geo.cql2 import FILTER_LANGS, MAX_FILTER_CHARS, parse_filter
 from geo.errors import InvalidParameterError
-from geo.filters import check_filter, parse_filter, parse_sortby, property_types
-from geo.ogccrs import CRS84_URI, bbox_to_crs84, normalise_uri, parse_crs, pyproj_crs
+from geo.filters import check_filter, parse_sortby
+from geo.limits import MAX_ITEMS_LIMIT
+from geo.ogccrs import CRS84_URI, SPELLINGS, bbox_to_crs84, crs_spellings, normalise_uri, pyproj_crs
 from geo.store import ItemsQuery
 
-MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
-LANGS = ("zh", "en")
-
-
-def parse_int(args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameterError(name, f"'{raw}' is not an integer") from None
-    if value < minimum:
-        raise InvalidParameterError(name, f"must be >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise InvalidParameterError(name, f"must be <= {maximum}, got {value}")
-    return value
-
-
-def _bbox_numbers(raw: str) -> tuple[float, float, float, float]:
-    """4 numbers (min1,min2,max1,max2) or 6 (with heights, which are ignored)."""
-    parts = raw.split(",")
-    if len(parts) not in (4, 6):
-        raise InvalidParameterError("bbox", f"needs 4 (or 6) comma-separated numbers, got {len(parts)}")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidParameterError("bbox", f"'{raw}' contains a value that is not a number") from None
-    if not all(math.isfinite(v) for v in values):
-        raise InvalidParameterError("bbox", "values must be finite")
-    if len(values) == 6:
-        values = [values[0], values[1], values[3], values[4]]
-    return (values[0], values[1], values[2], values[3])
-
-
-def _check_geographic(bbox: tuple[float, float, float, float], lat_first: bool) -> None:
-    lat = (bbox[0], bbox[2]) if lat_first else (bbox[1], bbox[3])
-    lon = (bbox[1], bbox[3]) if lat_first else (bbox[0], bbox[2])
-    if not (all(-180 <= v <= 180 for v in lon) and all(-90 <= v <= 90 for v in lat)):
-        raise InvalidParameterError("bbox", "longitudes must be within [-180, 180] and latitudes within [-90, 90]")
-
-
-def parse_bbox(raw: str | None, crs_uri: str = CRS84_URI) -> tuple[float, float, float, float] | None:
-    """A bbox in the axis order of `crs_uri` (CRS84: minLon,minLat,maxLon,maxLat), returned in CRS84."""
-    if raw is None or raw == "":
-        return None
-    bbox = _bbox_numbers(raw)
-    crs = pyproj_crs(crs_uri)
-    if crs.is_geographic:
-        _check_geographic(bbox, crs.axis_info[0].direction == "north")
-    if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
-        raise InvalidParameterError("bbox", "minimum exceeds maximum (expected min1,min2,max1,max2 in the "
-                                    "axis order of bbox-crs)")
-    return bbox_to_crs84(bbox, crs_uri)
-
-
-def parse_items_query(args: Mapping[str, str]) -> ItemsQuery:
-    return ItemsQuery(
-        bbox=parse_bbox(args.get("bbox")),
-        limit=parse_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=parse_int(args, "offset", 0, 0),
-    )
-
-
-def parse_lang(args: Mapping[str, str]) -> str:
-    lang = args.get("lang", "zh") or "zh"
-    if lang not in LANGS:
-        raise InvalidParameterError("lang", f"'{lang}' is not one of {', '.join(LANGS)}")
-    return lang
-
-
-# ---- OGC API – Features requests -------------------------------------------------------------------
-
 PAGE_FORMATS = ("json", "html")
 DOWNLOAD_FORMATS = ("csv", "gpkg", "shp", "fgb")
-ITEMS_FORMATS = PAGE_FORMATS + DOWNLOAD_FORMATS
-ITEMS_PARAMETERS = ("f", "lang", "bbox", "bbox-crs", "crs", "limit", "offset", "properties", "sortby",
-                    "filter", "filter-lang", "filter-crs", "datetime")
-MEDIA_FORMATS = {"application/json": "json", "application/geo+json": "json", "text/html": "html"}
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?"
+DATETIME_PATTERN = rf"^(?:|{_DATE}|{_DATE}/(?:{_DATE}|\.\.)?|(?:\.\.)?/{_DATE})$"
+
+# ---- parameters of many endpoints ---------------------------------------------------------------------------
+
+F_PAGE = formats(*PAGE_FORMATS)
+
+
+def parse_datetime(raw: str) -> str | None:
+    """RFC 3339 instant or interval (`start/end`, `..` or empty for an open end); empty: no restriction."""
+    if not re.fullmatch(DATETIME_PATTERN, raw):
+        raise InvalidParameterError("datetime", f"'{raw[:60]}' is not an RFC 3339 date, date-time or interval")
+    for part in raw.split("/"):
+        if part not in ("", ".."):
+            try:
+                datetime.fromisoformat(part.replace("z", "Z").replace("t", "T"))
+            except ValueError:
+                raise InvalidParameterError("datetime", f"'{part}' is not a valid date-time") from None
+    return raw or None
+
+
+def crs_param(name: str, description: str) -> Param:
+    return choice(name, description, SPELLINGS)
+
+
+ITEMS_PARAMS: tuple[Param, ...] = (
+    formats(*PAGE_FORMATS, *DOWNLOAD_FORMATS, description="output format: GeoJSON, HTML, or a download (csv, gpkg, "
+            "shp, fgb: every matched feature unless limit is given); without it the Accept header decides"),
+    LANG,
+    number_list("bbox", "min1,min2,max1,max2 (or 6 numbers with heights) in the axis order of bbox-crs", 4, 6),
+    crs_param("bbox-crs", "CRS of bbox (default CRS84)"),
+    crs_param("crs", "CRS of the returned geometries (EPSG:4326 and EPSG:4490 are lat/lon, EPSG:4549 northing/"
+              "easting; offered per collection, see its `crs`)"),
+    Param("datetime", "RFC 3339 instant or interval; the layers carry no temporal geometry, so a valid value "
+          "restricts nothing (filter on `year` instead)", {"type": "string", "pattern": DATETIME_PATTERN},
+          parse_datetime),
+    integer("limit", f"page size (default {DEFAULT_LIMIT}; downloads: every matched feature)", 1, MAX_ITEMS_LIMIT),
+    integer("offset", "start index in the matched features", 0, default=0),
+    name_list("properties", "comma-separated properties to return (duplicates ignored)", 0, 200),
+    name_list("sortby", "comma-separated properties, prefix - for descending, + (default) ascending", 1, 20),
+    text("filter", f"CQL2 expression (text or JSON) on the queryables; at most {MAX_FILTER_CHARS} characters, "
+         "256 predicates and 20 levels of nesting", MAX_FILTER_CHARS),
+    choice("filter-lang", "language of filter (default: cql2-json when it starts with {, else cql2-text)",
+           FILTER_LANGS),
+    choice("filter-crs", "CRS of geometries in filter (CRS84 only)", crs_spellings(CRS84_URI)),
+)
+ITEMS_NAMES = frozenset(p.name for p in ITEMS_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -107,30 +79,37 @@ class ItemsRequest:
     lang: str
 
 
-def parse_format(args: Mapping[str, str], accept: MIMEAccept, allowed: tuple[str, ...] = PAGE_FORMATS) -> str:
-    """`f` when given, else the Accept header's preference between JSON and HTML (JSON when equal)."""
-    raw = args.get("f")
-    if raw:
-        if raw not in allowed:
-            raise InvalidParameterError("f", f"'{raw}' is not one of {', '.join(allowed)}")
-        return raw
-    best = accept.best_match(["application/json", "application/geo+json", "text/html"], default="application/json")
-    return MEDIA_FORMATS[best]
+def bbox_crs84(numbers: tuple[float, ...] | None, crs_uri: str) -> tuple[float, float, float, float] | None:
+    """A bbox in the axis order of `crs_uri` (4 numbers, or 6 with heights ignored), returned in CRS84."""
+    if numbers is None:
+        return None
+    bbox = numbers if len(numbers) == 4 else (numbers[0], numbers[1], numbers[3], numbers[4])
+    crs = pyproj_crs(crs_uri)
+    if crs.is_geographic:
+        lat_first = crs.axis_info[0].direction == "north"
+        lats, lons = (bbox[0::2], bbox[1::2]) if lat_first else (bbox[1::2], bbox[0::2])
+        if not (all(-180 <= v <= 180 for v in lons) and all(-90 <= v <= 90 for v in lats)):
+            raise InvalidParameterError("bbox", "longitudes must be within [-180, 180] and latitudes within [-90, 90]")
+    if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+        raise InvalidParameterError("bbox", "minimum exceeds maximum (expected min1,min2,max1,max2 in the axis "
+                                    "order of bbox-crs)")
+    return bbox_to_crs84(bbox, crs_uri)
 
 
-def _names(raw: str, parameter: str, known: dict[str, str]) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in raw.split(",") if n.strip())
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise InvalidParameterError(parameter, f"unknown propert{'ies' if len(unknown) > 1 else 'y'}: "
-                                    f"{', '.join(unknown)}")
-    return names
+def offered_uri(raw: str | None, parameter: str, offered: list[str]) -> str:
+    """The URI of a declared CRS spelling (default CRS84); 400 when the collection is not offered in it."""
+    uri = CRS84_URI if raw is None else normalise_uri(raw)
+    if uri not in offered:
+        raise InvalidParameterError(parameter, f"'{raw}' is not offered for this collection; use one of "
+                                    f"{', '.join(offered)}")
+    return uri
 
 
-def _equalities(args: Mapping[str, str], known: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def equalities(args: Mapping[str, str], known: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """`property=value` filters on queryables; any other undeclared parameter is refused."""
     out = []
     for name in args:
-        if name in ITEMS_PARAMETERS:
+        if name in ITEMS_NAMES:
             continue
         if name not in known:
             raise InvalidParameterError(name, "unknown parameter (not a query parameter nor a queryable)")
@@ -138,51 +117,25 @@ def _equalities(args: Mapping[str, str], known: dict[str, str]) -> tuple[tuple[s
     return tuple(out)
 
 
-def _filter(args: Mapping[str, str], frame: gpd.GeoDataFrame):
-    if args.get("filter-crs") and normalise_uri(args["filter-crs"]) != CRS84_URI:
-        raise InvalidParameterError("filter-crs", f"'{args['filter-crs']}' is not supported; use {CRS84_URI}")
-    if not args.get("filter"):
-        if args.get("filter-lang"):
-            parse_filter("true", args["filter-lang"])  # validates the language name
-        return None
-    node = parse_filter(args["filter"], args.get("filter-lang"))
-    check_filter(node, frame)
-    return node
+def _properties(names: tuple[str, ...] | None, known: dict[str, str]) -> tuple[str, ...] | None:
+    unknown = [n for n in names or () if n not in known]
+    if unknown:
+        raise InvalidParameterError("properties", f"unknown propert{'ies' if len(unknown) > 1 else 'y'}: "
+                                    f"{', '.join(unknown[:10])}")
+    return names
 
 
-def check_datetime(raw: str | None) -> None:
-    """RFC 3339 instant or interval (`start/end`, `..` or empty for open ends). The layers carry no temporal
-    geometry (a plan `year` is an attribute, filterable with `filter`), so a valid value restricts nothing."""
-    if raw is None:
-        return
-    parts = raw.split("/")
-    if len(parts) > 2 or all(p in ("", "..") for p in parts):
-        raise InvalidParameterError("datetime", f"'{raw}' is not an RFC 3339 instant or interval")
-    for part in parts:
-        if part in ("", ".."):
-            continue
-        try:
-            datetime.fromisoformat(part)
-        except ValueError:
-            raise InvalidParameterError("datetime", f"'{part}' is not an RFC 3339 date-time") from None
-
-
-def parse_items_request(args: Mapping[str, str], accept: MIMEAccept, frame: gpd.GeoDataFrame,
-                        offered: list[str]) -> ItemsRequest:
-    """Every items parameter checked against the layer (`frame`) and the CRSs it is offered in."""
-    fmt = parse_format(args, accept, ITEMS_FORMATS)
-    check_datetime(args.get("datetime"))
-    known = property_types(frame)
-    default_limit = None if fmt in DOWNLOAD_FORMATS else DEFAULT_LIMIT
-    limit = parse_int(args, "limit", -1, 1, MAX_LIMIT)
-    props = args.get("properties")
+def items_request(q: SimpleNamespace, args: Mapping[str, str], schema: dict[str, str], geometry_name: str,
+                  offered: list[str]) -> ItemsRequest:
+    """The items request of the parsed parameters, checked against the layer's schema and offered CRSs."""
+    node = parse_filter(q.filter, q.filter_lang) if q.filter else None
+    if node is not None:
+        check_filter(node, schema, geometry_name)
+    default_limit = None if q.f in DOWNLOAD_FORMATS else DEFAULT_LIMIT
     query = ItemsQuery(
-        bbox=parse_bbox(args.get("bbox"), parse_crs(args.get("bbox-crs"), "bbox-crs", offered)),
-        limit=default_limit if limit == -1 else limit,
-        offset=parse_int(args, "offset", 0, 0),
-        equals=_equalities(args, known),
-        filter=_filter(args, frame),
-        sortby=parse_sortby(args.get("sortby"), frame),
-        properties=None if props is None else _names(props, "properties", known),
-    )
-    return ItemsRequest(query, fmt, parse_crs(args.get("crs"), "crs", offered), parse_lang(args))
+        bbox=bbox_crs84(q.bbox, offered_uri(q.bbox_crs, "bbox-crs", offered)),
+        limit=default_limit if q.limit is None else q.limit, offset=q.offset,
+        equals=equalities(args, schema), filter=node, sortby=parse_sortby(q.sortby, schema),
+        properties=_properties(q.properties, schema))
+    return ItemsRequest(query, q.f, offered_uri(q.crs, "crs", offered), q.lang)
+

@@ -1,77 +1,50 @@
-"""Raster API: catalog, metadata, TileJSON, PNG tiles (ETag, Cache-Control, in-memory LRU), point values and
-(zonal) statistics of the COGs the data build writes next to the GeoPackage."""
+"""Raster API: catalog, metadata, TileJSON, PNG tiles (ETag, Cache-Control, LRU keyed by the file's stamp), point
+values and (zonal) statistics of the COGs the data build writes next to the GeoPackage."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 
-from api.params import parse_lang
-from api.raster_params import parse_lonlat, parse_percentiles, parse_tile_request
+from api.body import read_json_body
+from api.declare import LANG, Body, Param, choice, integer, number, number_list, ok, operation
+from api.media import JSON, PNG
 from api.services import services
-from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError
-from geo.raster_stats import Zone, parse_zones, read_band, statistics, zonal_statistics
-from geo.raster_tiles import describe, point_value, render_tile
+from api.urls import absolute_url
+from geo.errors import InvalidParameterError
+from geo.limits import MAX_BODY_BYTES, MAX_PERCENTILES, MAX_VERTICES, MAX_ZONES
+from geo.raster_stats import DEFAULT_PERCENTILES, Zone, read_band, statistics, zonal_statistics, zones_from_geojson
+from geo.raster_tiles import COLORMAPS, TileStyle, describe, point_value, render_tile
 from layers.raster_model import RasterLayer
 
 bp = Blueprint("rasters", __name__)
-PNG = "image/png"
 TILE_CACHE_CONTROL = "public, max-age=3600"
-TILE_CACHE_SIZE = 512
+MAX_ZOOM = 24
+DATUMS = ("wgs84", "gcj02")
+RASTER_ID = Param("raster_id", "raster id (see /rasters)", lambda: {"type": "string",
+                                                                    "enum": list(services().rasters.catalog)},
+                  str, where="path")
+COLORMAP = choice("colormap", "rio-tiler colormap name (continuous rasters only)", tuple(sorted(COLORMAPS)))
 
 
-class TileCache:
-    """A thread-safe LRU of rendered tiles keyed by (raster file stamp, z, x, y, style)."""
-
-    def __init__(self, size: int = TILE_CACHE_SIZE):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple) -> bytes | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-            self.misses += 1
-            return None
-
-    def put(self, key: tuple, value: bytes) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+def _rescale(values: tuple[float, ...]) -> tuple[float, float]:
+    if values[0] >= values[1]:
+        raise InvalidParameterError("rescale", f"min {values[0]:g} must be below max {values[1]:g}")
+    return values[0], values[1]
 
 
-@dataclass
-class RasterService:
-    catalog: dict[str, RasterLayer]
-    directory: Path
-    tiles: TileCache = field(default_factory=TileCache)
-
-    def raster(self, raster_id: str) -> tuple[RasterLayer, Path]:
-        """The catalog entry and built file of a raster; NotFoundError when either is missing."""
-        if raster_id not in self.catalog:
-            raise NotFoundError(f"raster '{raster_id}' does not exist")
-        path = self.directory / self.catalog[raster_id].output_name
-        if not path.is_file():
-            raise NotFoundError(f"raster '{raster_id}' has not been built (run `make data`)")
-        return self.catalog[raster_id], path
+RESCALE = number_list("rescale", "min,max of the colour ramp (continuous rasters only)", 2, 2, check=_rescale)
+PERCENTILES = number_list("percentiles", f"up to {MAX_PERCENTILES} percentiles within [0, 100] (default "
+                          f"{','.join(f'{p:g}' for p in DEFAULT_PERCENTILES)})", 1, MAX_PERCENTILES, 0, 100)
+ZONES_BODY = Body(f"a GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection in WGS84 lon/lat (at most "
+                  f"{MAX_BODY_BYTES:,} bytes, {MAX_VERTICES:,} vertices and {MAX_ZONES:,} features)",
+                  {"type": "object", "required": ["type"]})
 
 
-def raster_service() -> RasterService:
-    """Created on first use from the raster catalog loaded at start-up; the COGs lie beside the GeoPackage."""
-    ext = current_app.extensions
-    if "yiwu_rasters" not in ext:
-        ext["yiwu_rasters"] = RasterService(services().rasters, services().store.path.parent)
-    return ext["yiwu_rasters"]
+def polygon_layers() -> tuple[str, ...]:
+    return tuple(layer.id for layer in services().catalog.values() if layer.geometry == "polygon")
 
 
 def legend(raster: RasterLayer, lang: str) -> dict:
@@ -85,15 +58,15 @@ def legend(raster: RasterLayer, lang: str) -> dict:
 
 
 def raster_summary(raster: RasterLayer, lang: str) -> dict:
-    link = url_for(".raster", raster_id=raster.id, _external=True)
+    link = absolute_url(".raster", raster_id=raster.id)
     return {"id": raster.id, "title": raster.title(lang), "titles": {"zh": raster.title_zh, "en": raster.title_en},
-            "kind": "class" if raster.is_class else "continuous", "unit": raster.unit,
+            "kind": "class" if raster.is_class else "continuous", "role": raster.role, "unit": raster.unit,
             "band": {"zh": raster.band_zh, "en": raster.band_en}, "audiences": list(raster.audiences),
             "source": raster.source, "licence": raster.licence, "crs_note": raster.crs_note or None,
             "legend": legend(raster, lang),
-            "links": [{"rel": "self", "type": "application/json", "href": link},
-                      {"rel": "tilejson", "type": "application/json", "href": f"{link}/tilejson.json"},
-                      {"rel": "statistics", "type": "application/json", "href": f"{link}/statistics"}]}
+            "links": [{"rel": "self", "type": JSON, "href": link},
+                      {"rel": "tilejson", "type": JSON, "href": f"{link}/tilejson.json"},
+                      {"rel": "statistics", "type": JSON, "href": f"{link}/statistics"}]}
 
 
 def _codes(raster: RasterLayer) -> tuple[int, ...]:
@@ -101,87 +74,115 @@ def _codes(raster: RasterLayer) -> tuple[int, ...]:
 
 
 @bp.get("/rasters")
-def rasters():
-    lang = parse_lang(request.args)
-    svc = raster_service()
-    docs = [raster_summary(r, lang) for r in svc.catalog.values() if (svc.directory / r.output_name).is_file()]
-    return jsonify({"rasters": docs, "links": [{"rel": "self", "href": url_for(".rasters", _external=True)}]})
+@operation("raster surfaces (COGs) that are built", "rasters", LANG, responses=ok("the rasters"))
+def rasters(q):
+    docs = [raster_summary(r, q.lang) for r in services().rasters.built()]
+    return jsonify({"rasters": docs, "links": [{"rel": "self", "href": absolute_url(".rasters")}]})
 
 
 @bp.get("/rasters/<raster_id>")
-def raster(raster_id: str):
-    lang = parse_lang(request.args)
-    layer, path = raster_service().raster(raster_id)
-    body = raster_summary(layer, lang) | describe(path)
+@operation("a raster: bounds, CRS, resolution, band statistics, legend", "rasters", RASTER_ID, LANG,
+           responses=ok("the raster"))
+def raster(q, raster_id: str):
+    layer, path = services().rasters.resolve(raster_id)
+    body = raster_summary(layer, q.lang) | describe(path)
     body["statistics"] = statistics(read_band(path), class_codes=_codes(layer))
     return jsonify(body)
 
 
 @bp.get("/rasters/<raster_id>/tilejson.json")
-def tilejson(raster_id: str):
-    layer, path = raster_service().raster(raster_id)
+@operation("TileJSON 3.0 of the raster's tiles", "rasters", RASTER_ID, COLORMAP, RESCALE, LANG,
+           responses=ok("TileJSON"))
+def tilejson(q, raster_id: str):
+    layer, path = services().rasters.resolve(raster_id)
     info = describe(path)
     query = urlencode({k: v for k, v in request.args.items() if k in ("colormap", "rescale")})
-    base = url_for(".raster", raster_id=raster_id, _external=True)
+    base = absolute_url(".raster", raster_id=raster_id)
     west, south, east, north = info["bounds_wgs84"]
-    return jsonify({"tilejson": "3.0.0", "name": layer.title(parse_lang(request.args)), "scheme": "xyz",
+    return jsonify({"tilejson": "3.0.0", "name": layer.title(q.lang), "scheme": "xyz",
                     "tiles": [f"{base}/tiles/{{z}}/{{x}}/{{y}}.png" + (f"?{query}" if query else "")],
                     "minzoom": info["minzoom"], "maxzoom": max(info["maxzoom"], 18), "bounds": info["bounds_wgs84"],
                     "center": [(west + east) / 2, (south + north) / 2, info["minzoom"]],
                     "attribution": layer.source})
 
 
+def _tile_index(q) -> tuple[int, int, int]:
+    last = 2**q.z - 1
+    for name in ("x", "y"):
+        if getattr(q, name) > last:
+            raise InvalidParameterError(name, f"must be <= {last} at zoom {q.z}, got {getattr(q, name)}")
+    return q.z, q.x, q.y
+
+
 @bp.get("/rasters/<raster_id>/tiles/<z>/<x>/<y>.png")
-def tile(raster_id: str, z: str, x: str, y: str):
-    layer, path = raster_service().raster(raster_id)
-    req = parse_tile_request(z, x, y, request.args)
-    cache = raster_service().tiles
-    key = (raster_id, path.stat().st_mtime_ns, req)
-    png = cache.get(key)
-    if png is None:
-        png = render_tile(path, layer, req.z, req.x, req.y, req.style, req.datum)
-        cache.put(key, png)
+@operation("a 256 px Web Mercator PNG tile (nodata transparent; outside the raster 404)", "rasters", RASTER_ID,
+           integer("z", "zoom", 0, MAX_ZOOM, where="path"), integer("x", "column", 0, where="path"),
+           integer("y", "row", 0, where="path"), COLORMAP, RESCALE,
+           choice("datum", "gcj02: the tile of a map drawn in GCJ-02 (the AMap basemap)", DATUMS, default="wgs84"),
+           responses=ok("the tile", PNG))
+def tile(q, raster_id: str, z: str, x: str, y: str):
+    svc = services()
+    layer, path = svc.rasters.resolve(raster_id)
+    z_, x_, y_ = _tile_index(q)
+    style = TileStyle(q.colormap, q.rescale)
+    key = ("tile", raster_id, svc.rasters.stamp(layer), z_, x_, y_, style, q.datum)
+    png = svc.tiles.get_or_compute(key, lambda: render_tile(path, layer, z_, x_, y_, style, q.datum))
     response = Response(png, mimetype=PNG, headers={"Cache-Control": TILE_CACHE_CONTROL})
     response.set_etag(hashlib.sha1(png, usedforsecurity=False).hexdigest())
     return response.make_conditional(request)
 
 
 @bp.get("/rasters/<raster_id>/point")
-def point(raster_id: str):
-    layer, path = raster_service().raster(raster_id)
-    where = parse_lonlat(request.args)
-    value = point_value(path, raster_id, where.lon, where.lat)
-    body = {"raster": raster_id, "lon": where.lon, "lat": where.lat, "value": value, "unit": layer.unit}
+@operation("the cell value at a WGS84 point", "rasters", RASTER_ID,
+           number("lon", "longitude", -180, 180, required=True), number("lat", "latitude", -90, 90, required=True),
+           LANG, responses=ok("the value"))
+def point(q, raster_id: str):
+    layer, path = services().rasters.resolve(raster_id)
+    value = point_value(path, raster_id, q.lon, q.lat)
+    body = {"raster": raster_id, "lon": q.lon, "lat": q.lat, "value": value, "unit": layer.unit}
     if layer.is_class and value is not None:
         match = next((c for c in layer.classes if c.code == int(value)), None)
-        body["class"] = {"code": int(value), "title": match.title(parse_lang(request.args)) if match else None}
+        body["class"] = {"code": int(value), "title": match.title(q.lang) if match else None}
     return jsonify(body)
 
 
-def _layer_zones(layer_id: str) -> list[Zone]:
-    frame = services().store.frame(layer_id)  # NotFoundError for an unknown layer
-    kinds = set(frame.geometry.geom_type)
-    if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise InvalidParameterError("layer", f"'{layer_id}' has {', '.join(sorted(kinds))} features; zonal statistics need polygons")
+def layer_zones(layer_id: str) -> list[Zone]:
+    """The polygons of a catalog layer as zones, within the zone limit."""
+    frame = services().store.frame(layer_id)
+    if len(frame) > MAX_ZONES:
+        raise InvalidParameterError("layer", f"'{layer_id}' has {len(frame):,} features; zonal statistics take at "
+                                    f"most {MAX_ZONES:,} zones")
     keep = [c for c in ("name_zh", "name_en") if c in frame.columns]
     return [Zone(str(fid), {k: row[k] for k in keep}, geom)
             for fid, geom, (_, row) in zip(frame["feature_id"], frame.geometry, frame[keep].iterrows(), strict=True)]
 
 
-@bp.route("/rasters/<raster_id>/statistics", methods=["GET", "POST"])
-def raster_statistics(raster_id: str):
-    layer, path = raster_service().raster(raster_id)
-    percentiles = parse_percentiles(request.args.get("percentiles"))
-    band, codes = read_band(path), _codes(layer)
+@bp.get("/rasters/<raster_id>/statistics")
+@operation("statistics of the whole raster, or per polygon of a catalog layer (computed once per data version)",
+           "rasters", RASTER_ID, PERCENTILES,
+           choice("layer", f"a polygon layer: statistics per feature (at most {MAX_ZONES:,})", polygon_layers),
+           responses=ok("the statistics"))
+def raster_statistics(q, raster_id: str):
+    svc = services()
+    layer, path = svc.rasters.resolve(raster_id)
+    percentiles = q.percentiles or DEFAULT_PERCENTILES
     body = {"raster": raster_id, "unit": layer.unit}
-    if request.method == "POST":
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise InvalidGeometryError("body: expected a GeoJSON geometry, Feature or FeatureCollection (application/json)")
-        body["zones"] = zonal_statistics(band, parse_zones(payload), codes, percentiles)
-    elif request.args.get("layer"):
-        body["layer"] = request.args["layer"]
-        body["zones"] = zonal_statistics(band, _layer_zones(request.args["layer"]), codes, percentiles)
-    else:
-        body["statistics"] = statistics(band, None, codes, percentiles)
+    if q.layer is None:
+        body["statistics"] = statistics(read_band(path), None, _codes(layer), percentiles)
+        return jsonify(body)
+    key = ("zonal", raster_id, svc.rasters.stamp(layer), svc.data_version(), q.layer, percentiles)
+    body["layer"] = q.layer
+    body["zones"] = svc.stats.get_or_compute(
+        key, lambda: zonal_statistics(read_band(path), layer_zones(q.layer), _codes(layer), percentiles))
+    return jsonify(body)
+
+
+@bp.post("/rasters/<raster_id>/statistics")
+@operation("zonal statistics per posted polygon (cells whose centre is inside)", "rasters", RASTER_ID, PERCENTILES,
+           body=ZONES_BODY, responses=ok("the statistics per zone"))
+def raster_zonal_statistics(q, raster_id: str):
+    layer, path = services().rasters.resolve(raster_id)
+    zones = zones_from_geojson(read_json_body(request))
+    body = {"raster": raster_id, "unit": layer.unit,
+            "zones": zonal_statistics(read_band(path), zones, _codes(layer), q.percentiles or DEFAULT_PERCENTILES)}
     return jsonify(body)

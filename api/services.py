@@ -1,4 +1,5 @@
-"""What the blueprints share: the vector and raster catalogs and the feature store, held on the app."""
+"""What the blueprints share, built once by the app factory: the settings, the vector catalog and its store, the
+raster store, and the caches (keyed by data version)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,30 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from geo.cache import LRUCache
+from geo.raster_store import RasterStore
+from geo.settings import Settings
 from geo.store import FeatureStore
-from layers import Layer
-from layers.raster_model import RasterLayer
+from layers import Catalog
+
+PAGE_CACHE_SIZE = 32
+TILE_CACHE_SIZE = 512
+STATS_CACHE_SIZE = 64
 
 
 @dataclass
 class Services:
-    catalog: dict[str, Layer]
+    settings: Settings
+    catalog: Catalog
     store: FeatureStore
-    rasters: dict[str, RasterLayer] = field(default_factory=dict)
-    page_cache: dict = field(default_factory=dict)
+    rasters: RasterStore
+    pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
+    tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
+    stats: LRUCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))
+
+    def data_version(self) -> int:
+        """The version of the vector data every cache key carries (the GeoPackage's stamp)."""
+        return self.store.data_version()
 
 
 def services() -> Services:

@@ -1,11 +1,10 @@
-"""Analysis for planners, investors and logistics teams: site compliance, parks, corridor metrics,
-nearest warehouses. Distances are geodesic: geometries are projected to an azimuthal equidistant
+"""Analysis for logistics teams: corridor metrics, elevation profiles, nearest warehouses (site checks are
+geo/site.py, site summaries geo/parks.py). Distances are geodesic: geometries are projected to an azimuthal equidistant
 projection centred on the query, where distances from the centre are true ellipsoidal distances."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -13,57 +12,20 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from geo.crs import CGCS2000_GK_CM120, WGS84, require_crs
-from geo.errors import InvalidGeometryError, InvalidParameterError, TooLargeError
-from geo.measure import area_km2, geodesic_length_km
+from geo.crs import WGS84, require_crs
+from geo.errors import InvalidParameterError
+from geo.measure import geodesic_length_km
 
 LOGGER = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")
-MAX_VERTICES = 100_000
 
 
 def _aeqd(lon: float, lat: float) -> CRS:
     return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m +no_defs")
 
 
-def check_site_geometry(geom) -> tuple[object, str | None]:
-    """Refuse empty, out-of-range or oversized geometries; repair invalid polygons (and say why)."""
-    if geom is None or geom.is_empty:
-        raise InvalidGeometryError("geometry is empty")
-    coords = shapely.get_coordinates(geom)
-    if len(coords) > MAX_VERTICES:
-        raise TooLargeError(f"geometry has {len(coords)} vertices; the limit is {MAX_VERTICES}")
-    if not np.isfinite(coords).all() or (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
-        raise InvalidGeometryError("coordinates must be WGS84 lon/lat within [-180, 180] x [-90, 90] (lon first)")
-    if geom.is_valid:
-        return geom, None
-    reason = shapely.is_valid_reason(geom)
-    repaired = shapely.make_valid(geom)
-    polys = [p for p in shapely.get_parts(repaired) if p.geom_type in ("Polygon", "MultiPolygon")]
-    if not polys:
-        raise InvalidGeometryError(f"invalid geometry ({reason}) could not be repaired into a polygon")
-    return shapely.union_all(polys), f"repaired invalid geometry: {reason}"
-
-
 def _frame_of(geom) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(geometry=[geom], crs=WGS84)
-
-
-def zone_overlaps(site, zones: dict[str, gpd.GeoDataFrame]) -> list[dict]:
-    """Every zone/park feature the site touches, with the overlap in km² (EPSG:4549) and % of the site."""
-    site_gk = _frame_of(site).to_crs(CGCS2000_GK_CM120).geometry[0]
-    site_area = site_gk.area
-    out = []
-    for layer_id, frame in zones.items():
-        require_crs(frame, WGS84)
-        hits = frame.iloc[frame.sindex.query(site, predicate="intersects")]
-        for _, row in hits.sort_values("feature_id").iterrows():
-            overlap = _frame_of(row.geometry).to_crs(CGCS2000_GK_CM120).geometry[0].intersection(site_gk).area
-            out.append({"layer": layer_id, "id": row["feature_id"], "name_zh": row["name_zh"],
-                        "name_en": row["name_en"], "plan_ref": row["plan_ref"], "accuracy": row["accuracy"],
-                        "overlap_km2": round(overlap / 1e6, 4),
-                        "overlap_pct": round(overlap / site_area * 100, 2) if site_area > 0 else None})
-    return out
 
 
 def distances_km(site, frame: gpd.GeoDataFrame) -> np.ndarray:
@@ -74,45 +36,13 @@ def distances_km(site, frame: gpd.GeoDataFrame) -> np.ndarray:
     return frame.to_crs(crs).distance(site_p).to_numpy() / 1000.0
 
 
-def hub_distances(site, hubs: gpd.GeoDataFrame) -> list[dict]:
-    dist = distances_km(site, hubs)
-    rows = [{"id": fid, "name_zh": zh, "name_en": en, "port_type": pt, "status": st, "distance_km": round(float(d), 3)}
-            for fid, zh, en, pt, st, d in zip(hubs["feature_id"], hubs["name_zh"], hubs["name_en"],
-                                               hubs["port_type"], hubs["status"], dist, strict=False)]
-    return sorted(rows, key=lambda r: r["distance_km"])
+# Average door-to-door speeds by mode when the request gives none: rail ~1,000 km/day, sea ~16 knots, road 60 km/h.
+DEFAULT_SPEEDS_KMH = {"rail": 42.0, "sea-rail": 35.0, "sea": 29.6, "road": 60.0}
+FALLBACK_SPEED_KMH = 40.0
 
 
-def nearest_feature(site, frame: gpd.GeoDataFrame) -> dict:
-    dist = distances_km(site, frame)
-    i = int(np.argmin(dist))
-    row = frame.iloc[i]
-    return {"id": row["feature_id"], "name_zh": row["name_zh"], "name_en": row["name_en"],
-            "distance_km": round(float(dist[i]), 3)}
-
-
-@dataclass(frozen=True)
-class SiteContext:
-    """The layers a site check reads."""
-
-    zones: dict[str, gpd.GeoDataFrame]
-    hubs: gpd.GeoDataFrame
-    corridors: gpd.GeoDataFrame
-    boundary: gpd.GeoDataFrame
-
-
-def site_report(geom, ctx: SiteContext) -> dict:
-    """The compliance report of one WGS84 site geometry."""
-    site, repair_note = check_site_geometry(geom)
-    zones = zone_overlaps(site, ctx.zones)
-    clauses = sorted({z["plan_ref"] for z in zones} | {"§5"}, key=lambda c: int(c.strip("§")) if c.strip("§").isdigit() else 99)
-    area = float(area_km2(_frame_of(site)).iloc[0]) if site.geom_type in ("Polygon", "MultiPolygon") else 0.0
-    report = {"area_km2": round(area, 4), "inside_yiwu": bool(ctx.boundary.geometry.iloc[0].contains(site)),
-              "zones": zones, "hubs": hub_distances(site, ctx.hubs),
-              "nearest_corridor": nearest_feature(site, ctx.corridors), "plan_clauses": clauses,
-              "geometry_type": site.geom_type}
-    if repair_note:
-        report["note"] = repair_note
-    return report
+def default_speed(mode: str) -> float:
+    return DEFAULT_SPEEDS_KMH.get(mode, FALLBACK_SPEED_KMH)
 
 
 def countries_crossed(line, countries: gpd.GeoDataFrame) -> list[dict]:

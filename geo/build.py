@@ -17,14 +17,15 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.buildlock import build_lock, temp_name
 from geo.errors import ReconciliationError
 from geo.measure import area_km2, length_km
 from geo.raster_build import RasterBuildResult, build_rasters
 from geo.references import References
+from geo.settings import Settings
 from geo.sources import build_layer_frame
 from geo.validate import validate_frame
 from layers import Layer, load_catalog
-from layers.catalog_loader import DEFAULT_CATALOG_DIR
 
 LOGGER = logging.getLogger(__name__)
 FIGURES_TABLE = "_plan_figures"
@@ -128,7 +129,7 @@ def format_table(figures: pd.DataFrame) -> str:
 
 
 def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: pd.DataFrame, stamp: str) -> None:
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = temp_name(path)
     tmp.unlink(missing_ok=True)
     try:
         for layer_id, frame in frames.items():
@@ -142,15 +143,8 @@ def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: 
         tmp.unlink(missing_ok=True)
 
 
-def build(data_dir: Path, out_path: Path, catalog_dir: Path = DEFAULT_CATALOG_DIR, force: bool = False) -> BuildResult:
-    """Build every catalog layer into out_path unless its inputs are unchanged; raise on a missed figure."""
-    started = time.perf_counter()
-    layers = load_catalog(catalog_dir, data_dir)
-    stamp = fingerprint(layers, data_dir, catalog_dir)
-    if not force and stored_fingerprint(out_path) == stamp:
-        figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
-        rasters = build_rasters(data_dir, out_path, stamp)
-        return BuildResult(out_path, False, time.perf_counter() - started, figures, rasters)
+def build_frames(layers: dict[str, Layer], data_dir: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Every catalog layer read, measured, validated and sorted by feature id."""
     refs = References()
     frames = {}
     for layer in layers.values():
@@ -158,11 +152,25 @@ def build(data_dir: Path, out_path: Path, catalog_dir: Path = DEFAULT_CATALOG_DI
         validate_frame(frame, layer.id, layer.geometry)
         frames[layer.id] = frame.sort_values("feature_id", ignore_index=True)
         LOGGER.info("%s: %d features", layer.id, len(frame))
-    figures = reconcile(layers, frames)
-    missed = figures[(figures["status"] == "miss") & (figures["measure"] == "area_km2")]
-    if not missed.empty:
-        raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    _write_geopackage(out_path, frames, figures, stamp)
-    rasters = build_rasters(data_dir, out_path, stamp, force)
-    return BuildResult(out_path, True, time.perf_counter() - started, figures, rasters)
+    return frames
+
+
+def build(settings: Settings, force: bool = False) -> BuildResult:
+    """Build every catalog layer into the settings' GeoPackage and every raster of the raster catalog beside it,
+    unless their inputs are unchanged; raise on a missed figure (the previous files keep serving)."""
+    started = time.perf_counter()
+    out_path = settings.gpkg
+    with build_lock(settings.build_dir):
+        layers = load_catalog(settings.catalog_dir, settings.data_dir)
+        stamp = fingerprint(layers, settings.data_dir, settings.catalog_dir)
+        rebuilt = force or stored_fingerprint(out_path) != stamp
+        if rebuilt:
+            frames = build_frames(layers, settings.data_dir)
+            figures = reconcile(layers, frames)
+            missed = figures[(figures["status"] == "miss") & (figures["measure"] == "area_km2")]
+            if not missed.empty:
+                raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
+            _write_geopackage(out_path, frames, figures, stamp)
+        figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
+        rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir)
+    return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters)

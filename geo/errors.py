@@ -35,3 +35,7 @@ class InvalidParameterError(GeoError):
 
 class TooLargeError(InvalidGeometryError):
     """An input over the size limit (bytes or vertices)."""
+
+
+class DataNotBuiltError(GeoError):
+    """The app was started before the data build (`make data`) wrote its GeoPackage."""

@@ -13,8 +13,6 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.errors import InvalidParameterError
-
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
 # URI -> pyproj definition, in the order collections list them.
@@ -31,15 +29,18 @@ def pyproj_crs(uri: str) -> CRS:
     return CRS.from_user_input(SUPPORTED[uri])
 
 
+def crs_spellings(uri: str) -> tuple[str, ...]:
+    """The ways a request may name a supported CRS: its URI, its code (`EPSG:4326`) and safe CURIE (`[EPSG:4326]`)."""
+    code = SUPPORTED[uri]
+    return (uri, code, f"[{code}]")
+
+
+SPELLINGS: tuple[str, ...] = tuple(s for uri in SUPPORTED for s in crs_spellings(uri))
+
+
 def normalise_uri(raw: str) -> str | None:
-    """The canonical URI of `raw` (a URI, `[EPSG:4326]` safe-CURIE or `EPSG:4326`), None if unsupported."""
-    text = raw.strip().strip("[]")
-    if text in SUPPORTED:
-        return text
-    for uri, code in SUPPORTED.items():
-        if text.upper() == code:
-            return uri
-    return None
+    """The canonical URI of one of the SPELLINGS, None if unsupported."""
+    return next((uri for uri in SUPPORTED if raw in crs_spellings(uri)), None)
 
 
 def crs_covers(uri: str, bbox: tuple[float, float, float, float]) -> bool:
@@ -55,16 +56,6 @@ def crs_covers(uri: str, bbox: tuple[float, float, float, float]) -> bool:
 def offered_crs(bbox: tuple[float, float, float, float]) -> list[str]:
     """The CRSs a collection with this CRS84 extent is served in."""
     return [uri for uri in SUPPORTED if crs_covers(uri, bbox)]
-
-
-def parse_crs(raw: str | None, parameter: str, offered: list[str]) -> str:
-    """The URI requested in `parameter` (default CRS84); InvalidParameterError when not offered."""
-    if raw is None or raw == "":
-        return CRS84_URI
-    uri = normalise_uri(raw)
-    if uri is None or uri not in offered:
-        raise InvalidParameterError(parameter, f"'{raw}' is not supported here; use one of {', '.join(offered)}")
-    return uri
 
 
 @cache

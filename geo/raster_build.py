@@ -23,6 +23,7 @@ from rasterio.io import MemoryFile
 from rio_cogeo.cogeo import cog_translate
 from rio_cogeo.profiles import cog_profiles
 
+from geo.buildlock import temp_name
 from geo.crs import WGS84, require_crs
 from geo.errors import SourceError
 from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
@@ -169,7 +170,7 @@ def write_cog(grid: GridArray, path: Path, tags: dict, resampling: str) -> None:
     profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": grid.data.dtype.name,
                "crs": grid.crs, "transform": grid.transform, "nodata": grid.nodata}
     dst_profile = {**cog_profiles.get("deflate"), "blockxsize": BLOCK_SIZE, "blockysize": BLOCK_SIZE}
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = temp_name(path)
     tmp.unlink(missing_ok=True)
     try:
         with MemoryFile() as mem:

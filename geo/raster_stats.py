@@ -11,13 +11,13 @@ import rasterio
 import shapely
 from pyproj import CRS, Geod, Transformer
 from rasterio.features import geometry_mask
-from shapely.geometry import shape
+from rasterio.warp import transform_bounds
 
 from geo.errors import InvalidGeometryError
+from geo.geojson_input import parse_features, require_polygonal
 
 GEOD = Geod(ellps="WGS84")
 DEFAULT_PERCENTILES = (2.0, 25.0, 50.0, 75.0, 98.0)
-_POLYGONAL = ("Polygon", "MultiPolygon")
 
 
 @dataclass(frozen=True)
@@ -50,58 +50,34 @@ def read_band(path) -> Band:
         return Band(data.data, ~np.ma.getmaskarray(data), src.transform, CRS.from_user_input(src.crs))
 
 
-def _check_lonlat(geom: shapely.Geometry, where: str) -> None:
-    minx, miny, maxx, maxy = geom.bounds
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InvalidGeometryError(f"{where}: coordinates must be lon/lat within [-180, 180] × [-90, 90]")
+def zones_from_geojson(doc: object) -> list[Zone]:
+    """Zones from a GeoJSON geometry, Feature or FeatureCollection (WGS84 lon/lat): polygons, valid, within limits."""
+    features = parse_features(doc)
+    require_polygonal(features)
+    for i, feature in enumerate(features):
+        if not feature.geometry.is_valid:
+            raise InvalidGeometryError(f"feature {i}: invalid geometry: {shapely.is_valid_reason(feature.geometry)}")
+    return [Zone(f.id, f.properties, f.geometry) for f in features]
 
 
-def parse_geometry(obj: object, where: str = "geometry") -> shapely.Geometry:
-    """A GeoJSON Polygon/MultiPolygon as a valid shapely geometry in lon/lat; InvalidGeometryError otherwise."""
-    if not isinstance(obj, dict) or "type" not in obj:
-        raise InvalidGeometryError(f"{where}: not a GeoJSON geometry object")
-    if obj["type"] not in _POLYGONAL:
-        raise InvalidGeometryError(f"{where}: type {obj['type']!r} has no area; use Polygon or MultiPolygon")
-    try:
-        geom = shape(obj)
-    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
-        raise InvalidGeometryError(f"{where}: malformed coordinates ({exc})") from None
-    if geom.is_empty:
-        raise InvalidGeometryError(f"{where}: the geometry is empty")
-    if not geom.is_valid:
-        raise InvalidGeometryError(f"{where}: invalid geometry: {shapely.is_valid_reason(geom)}")
-    _check_lonlat(geom, where)
-    return geom
-
-
-def _feature_zone(feature: object, where: str) -> Zone:
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise InvalidGeometryError(f"{where}: not a GeoJSON Feature")
-    props = feature.get("properties") or {}
-    if not isinstance(props, dict):
-        raise InvalidGeometryError(f"{where}.properties: must be an object")
-    return Zone(feature.get("id"), props, parse_geometry(feature.get("geometry"), f"{where}.geometry"))
-
-
-def parse_zones(body: object) -> list[Zone]:
-    """Zones from a GeoJSON geometry, Feature or FeatureCollection (WGS84 lon/lat)."""
-    if not isinstance(body, dict):
-        raise InvalidGeometryError("body: expected a GeoJSON object")
-    if body.get("type") == "FeatureCollection":
-        features = body.get("features")
-        if not isinstance(features, list) or not features:
-            raise InvalidGeometryError("features: a FeatureCollection needs at least one feature")
-        return [_feature_zone(f, f"features[{i}]") for i, f in enumerate(features)]
-    if body.get("type") == "Feature":
-        return [_feature_zone(body, "feature")]
-    return [Zone(None, {}, parse_geometry(body))]
+def wgs84_bounds(band: Band) -> tuple[float, float, float, float]:
+    """The raster's extent in WGS84 lon/lat (densified edges)."""
+    height, width = band.shape
+    left, top = band.transform @ (0, 0)
+    right, bottom = band.transform @ (width, height)
+    return transform_bounds(band.crs, "EPSG:4326", min(left, right), min(top, bottom), max(left, right),
+                            max(top, bottom), densify_pts=21)
 
 
 def zone_mask(band: Band, geometries: Iterable[shapely.Geometry]) -> np.ndarray:
     """True for cells whose centre lies inside any of the WGS84 geometries (before the nodata mask)."""
     to_raster = Transformer.from_crs("EPSG:4326", band.crs, always_xy=True)
+    west, south, east, north = wgs84_bounds(band)
+    margin = 0.01 * max(east - west, north - south)  # keep cells at the edge; drop what lies far outside
+    clipped = [shapely.clip_by_rect(g, west - margin, south - margin, east + margin, north + margin)
+               for g in geometries]
     shapes = [shapely.transform(g, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1])))
-              for g in geometries]
+              for g in clipped if not g.is_empty]
     shapes = [g for g in shapes if not g.is_empty]
     if not shapes:
         return np.zeros(band.shape, dtype=bool)

@@ -16,9 +16,10 @@ import shapely
 from pygeofilter import ast
 
 from geo.build import FIGURES_TABLE, META_TABLE
+from geo.cql2 import filter_mask
 from geo.crs import WGS84
 from geo.errors import NotFoundError
-from geo.filters import SortKey, equality_mask, filter_mask, sort_frame
+from geo.filters import SortKey, equality_mask, geometry_format, property_types, sort_frame
 
 LOGGER = logging.getLogger(__name__)
 
@@ -53,8 +54,12 @@ class FeatureStore:
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._stamp: float | None = None
 
+    def data_version(self) -> int:
+        """The stamp of the GeoPackage (file modification time, ns): changes with every build."""
+        return self.path.stat().st_mtime_ns
+
     def _check_fresh(self) -> None:
-        stamp = self.path.stat().st_mtime_ns
+        stamp = self.data_version()
         if stamp != self._stamp:
             self._frames.clear()
             self._stamp = stamp
@@ -72,6 +77,16 @@ class FeatureStore:
                 self._frames[layer_id] = frame
             return self._frames[layer_id]
 
+    def schema(self, layer_id: str) -> dict[str, str]:
+        """JSON Schema type of every attribute (not the id, not the geometry)."""
+        return property_types(self.frame(layer_id))
+
+    def geometry_name(self, layer_id: str) -> str:
+        return self.frame(layer_id).geometry.name
+
+    def geometry_format(self, layer_id: str) -> str:
+        return geometry_format(self.frame(layer_id))
+
     def count(self, layer_id: str) -> int:
         return len(self.frame(layer_id))
 
@@ -85,8 +100,9 @@ class FeatureStore:
         if query.bbox is not None:
             hits = frame.sindex.query(shapely.box(*query.bbox), predicate="intersects")
             frame = frame.iloc[np.sort(hits)]
+        schema = self.schema(layer_id) if query.equals else {}
         for name, raw in query.equals:
-            frame = frame[equality_mask(frame, name, raw)]
+            frame = frame[equality_mask(frame, name, raw, schema)]
         if query.filter is not None and len(frame):
             frame = frame[filter_mask(frame, query.filter)]
         frame = sort_frame(frame, query.sortby)

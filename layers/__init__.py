@@ -2,7 +2,8 @@
 
 from layers.catalog_loader import CatalogError, load_catalog
 from layers.model import AUDIENCES, GROUPS, ROLES, Layer, PlanFigure, PlanRef, SourceFile
+from layers.registry import Catalog
 
 __all__ = [
-    "AUDIENCES", "GROUPS", "ROLES", "CatalogError", "Layer", "PlanFigure", "PlanRef", "SourceFile", "load_catalog",
+    "AUDIENCES", "GROUPS", "Catalog", "ROLES", "CatalogError", "Layer", "PlanFigure", "PlanRef", "SourceFile", "load_catalog",
 ]

@@ -25,6 +25,7 @@ from layers.model import (
     PlanRef,
     SourceFile,
 )
+from layers.registry import Catalog
 
 LOGGER = logging.getLogger(__name__)
 DEFAULT_CATALOG_DIR = Path(__file__).parent / "catalog"
@@ -147,6 +148,15 @@ def _boundary_level(entry: _Entry, role: str) -> str | None:
     return entry.choice("boundary_level", BOUNDARY_LEVELS)
 
 
+def _summary_distances(entry: _Entry, role: str) -> MappingProxyType:
+    raw = entry.get("summary_distances", dict, {})
+    if raw and role != "hub":
+        raise entry.fail("summary_distances", "is only for role hub")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise entry.fail("summary_distances", "must map names to port_type values (text)")
+    return MappingProxyType(dict(raw))
+
+
 def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     """Validate one catalog mapping and return its Layer."""
     entry = _Entry(file, data)
@@ -166,6 +176,7 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
         plan_refs=_plan_refs(entry), figures=_figures(entry),
         popup_fields=tuple(str(f) for f in entry.items("popup_fields", [])),
         style=MappingProxyType(dict(style)), order=entry.get("order", int, 100), catalog_file=file,
+        summary_distances=_summary_distances(entry, role),
     )
 
 
@@ -190,6 +201,6 @@ def load_entries(directory: Path | str, parse: Callable[[str, Any, Path | None],
     return dict(sorted(entries.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 
-def load_catalog(catalog_dir: Path | str = DEFAULT_CATALOG_DIR, data_dir: Path | str | None = None) -> dict[str, Layer]:
+def load_catalog(catalog_dir: Path | str = DEFAULT_CATALOG_DIR, data_dir: Path | str | None = None) -> Catalog:
     """Load every vector layer entry of the catalog directory (at least one)."""
-    return load_entries(catalog_dir, parse_entry, data_dir)
+    return Catalog(load_entries(catalog_dir, parse_entry, data_dir))

@@ -77,6 +77,8 @@ class Layer:
     order: int = 100
     catalog_file: str = ""
     boundary_level: str | None = None  # role boundary only
+    # role hub: what site summaries measure (key -> port_type; the nearest hub of that type)
+    summary_distances: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from layers.catalog_loader import _Entry, load_entries
-from layers.raster_model import RASTER_AUDIENCES, RASTER_BUILDERS, RasterClass, RasterGrid, RasterLayer
+from layers.raster_model import RASTER_AUDIENCES, RASTER_BUILDERS, RASTER_ROLES, RasterClass, RasterGrid, RasterLayer
 
 LOGGER = logging.getLogger(__name__)
 DEFAULT_RASTER_DIR = Path(__file__).parent / "rasters"
@@ -112,7 +112,8 @@ def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None) -> Ra
     classes, colormap = _classes(entry), entry.text("colormap", None)
     _check_kind(entry, builder, classes, colormap)
     return RasterLayer(
-        id=raster_id, title_zh=title[0], title_en=title[1], builder=builder, source=source.text("name"),
+        id=raster_id, title_zh=title[0], title_en=title[1], builder=builder,
+        role=entry.choice("role", RASTER_ROLES, "surface"), source=source.text("name"),
         licence=source.text("licence"), band_zh=band[0], band_en=band[1], unit=entry.text("unit"),
         legend_zh=legend[0], legend_en=legend[1], audiences=_audiences(entry), colormap=colormap,
         rescale=_rescale(entry), classes=classes, crs_note=entry.text("crs_note", ""),

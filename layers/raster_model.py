@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 RASTER_BUILDERS = ("hub_access", "class_map", "file")
 RASTER_AUDIENCES = ("planner", "investor", "logistics")
+# What a raster is for: `access` surfaces are summarised over every site (parks, markets, science parks) and the
+# site report; `elevation` gives corridor profiles; `classes` and `surface` are shown only.
+RASTER_ROLES = ("access", "elevation", "classes", "surface")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class RasterLayer:
     title_zh: str
     title_en: str
     builder: str
+    role: str
     source: str
     licence: str
     band_zh: str

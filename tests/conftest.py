@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.build import build
+from geo.settings import load_settings
 from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +19,7 @@ def data_dir(tmp_path_factory) -> Path:
     """A temp copy of data/sources with the GeoPackage built in it."""
     target = tmp_path_factory.mktemp("data")
     shutil.copytree(ROOT / "data" / "sources", target / "sources")
-    build(target, target / "build" / "yiwu.gpkg")
+    build(load_settings({"data_dir": target}))
     return target
 
 
@@ -29,7 +30,7 @@ def gpkg(data_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def app(data_dir):
-    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "BUILD_ON_START": False})
+    app = create_app({"TESTING": True, "DATA_DIR": data_dir})
     return app
 
 

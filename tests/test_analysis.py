@@ -175,7 +175,7 @@ def test_parks_carry_hub_access_statistics_over_their_cells(client, data_dir, gp
     from pyproj import Transformer
 
     park = client.get("/parks").get_json()["parks"]
-    light = next(p for p in park if p["id"] == "world_capital_of_light.suxi")["hub_access_km"]
+    light = next(p for p in park if p["id"] == "world_capital_of_light.suxi")["statistics"]["hub_access"]
     outline = pyogrio.read_dataframe(gpkg, layer="world_capital_of_light").geometry[0]
     with rasterio.open(data_dir / "build" / "hub_access.tif") as src:
         band = src.read(1, masked=True)

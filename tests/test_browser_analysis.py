@@ -124,7 +124,7 @@ def test_uploaded_geojson_is_checked_and_400_413_errors_are_shown(browser, base_
     big.write_text(json.dumps({"type": "LineString", "coordinates": [[120 + i * 1e-6, 29.3] for i in range(60_000)]}))
     assert big.stat().st_size > 1_000_000
     upload.send_keys(str(big))
-    WebDriverWait(browser, 15).until(lambda d: "1000000 bytes" in d.find_element(By.CSS_SELECTOR, ".yiwu-site-report").text)
+    WebDriverWait(browser, 15).until(lambda d: "1,000,000 bytes" in d.find_element(By.CSS_SELECTOR, ".yiwu-site-report").text)
     too_large = client.post("/analysis/site", data=big.read_text())
     assert too_large.status_code == 413
     assert browser.find_element(By.CSS_SELECTOR, ".yiwu-a-error").text == \

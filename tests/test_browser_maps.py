@@ -40,7 +40,7 @@ def test_page_loads_offline_with_its_overlays(app, browser, base_url, view_id):
     expected = expected_layers(app, view_id)
     overlays = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays input[type=checkbox]")
     rasters = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays span[data-raster]")
-    offered = rasters_for(VIEWS[view_id], app.extensions["yiwu"].rasters)
+    offered = rasters_for(VIEWS[view_id], app.extensions["yiwu"].rasters.catalog)
     assert len(overlays) == len(expected) + len(offered) and len(rasters) == len(offered)
     registered = browser.execute_script("return Object.keys(YiwuMap.layers);")
     assert sorted(registered) == sorted(layer.id for layer in expected)

@@ -12,6 +12,7 @@ from pyproj import Geod, Transformer
 
 from geo.build import build
 from geo.errors import ReconciliationError
+from geo.settings import load_settings
 from geo.sources import split_antimeridian
 
 GEOD = Geod(ellps="WGS84")
@@ -121,22 +122,23 @@ def test_reconciliation_table(gpkg):
 
 
 def test_rebuild_with_unchanged_sources_is_skipped(data_dir, gpkg):
-    result = build(data_dir, gpkg)
-    assert result.rebuilt is False
+    result = build(load_settings({"data_dir": data_dir}))
+    assert result.rebuilt is False and result.path == gpkg
 
 
 def test_missed_area_figure_fails_the_build_and_keeps_the_old_file(tmp_path, data_dir):
     copy = tmp_path / "data"
     shutil.copytree(data_dir / "sources", copy / "sources")
     out = copy / "build" / "yiwu.gpkg"
-    build(copy, out)
+    settings = load_settings({"data_dir": copy})
+    build(settings)
     before = out.read_bytes()
     path = copy / "sources/schematic/yixi_84.geojson"
     frame = gpd.read_file(path)
     frame.geometry = frame.geometry.scale(1.1, 1.1)  # ~21% larger than 84 km²
     frame.to_file(path, driver="GeoJSON")
     with pytest.raises(ReconciliationError, match="yixi_84"):
-        build(copy, out)
+        build(settings)
     assert out.read_bytes() == before
     assert not list(out.parent.glob(".*tmp*"))
 

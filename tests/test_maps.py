@@ -100,10 +100,10 @@ def test_tianditu_key_comes_from_the_environment_through_config(monkeypatch, dat
     from server import create_app
 
     monkeypatch.setenv("YIWU_TIANDITU_KEY", "k3y-from-env")
-    app = create_app({"DATA_DIR": data_dir, "BUILD_ON_START": False})
-    assert app.config["TIANDITU_KEY"] == "k3y-from-env"
+    app = create_app({"DATA_DIR": data_dir})
+    assert app.extensions["yiwu"].settings.tianditu_key == "k3y-from-env"
     html = app.test_client().get("/map/planner").get_data(as_text=True)
     assert "tk=k3y-from-env" in html.replace("\\u0026", "&")
     monkeypatch.delenv("YIWU_TIANDITU_KEY")
-    plain = create_app({"DATA_DIR": data_dir, "BUILD_ON_START": False}).test_client().get("/map/planner")
+    plain = create_app({"DATA_DIR": data_dir}).test_client().get("/map/planner")
     assert "tianditu" not in plain.get_data(as_text=True)

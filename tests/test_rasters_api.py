@@ -127,10 +127,10 @@ def test_class_tile_uses_class_colours_and_repeated_tiles_are_cached(client, app
     rgba = decode_png(first.data)
     colours = {tuple(int(v) for v in rgba[:, r, c]) for r in range(0, 256, 8) for c in range(0, 256, 8)}
     assert (0xfd, 0x7e, 0x14, 179) in colours  # Yixi area: #fd7e14 at opacity 0.7
-    hits = app.extensions["yiwu_rasters"].tiles.hits
+    hits = app.extensions["yiwu"].tiles.hits
     second = client.get(url)
     assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
-    assert app.extensions["yiwu_rasters"].tiles.hits == hits + 1
+    assert app.extensions["yiwu"].tiles.hits == hits + 1
     assert "max-age" in second.headers["Cache-Control"]
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
@@ -153,7 +153,7 @@ def test_class_tile_uses_class_colours_and_repeated_tiles_are_cached(client, app
     ("/rasters/hub_access/point?lon=100&lat=29", 404, "outside"),
     ("/rasters/hub_access/statistics?percentiles=120", 400, "percentiles"),
     ("/rasters/hub_access/statistics?layer=logistics_hubs", 400, "layer"),
-    ("/rasters/hub_access/statistics?layer=no_such_layer", 404, "no_such_layer"),
+    ("/rasters/hub_access/statistics?layer=no_such_layer", 400, "layer: 'no_such_layer'"),
     ("/rasters/no_such_raster", 404, "no_such_raster"),
 ])
 def test_errors_are_json_naming_the_problem(client, url, status, named):
@@ -217,7 +217,7 @@ def test_class_areas_and_feature_collections(client, data_dir, gpkg):
     ({"type": "Polygon", "coordinates": [[[120, 29], [120.1, 29.1], [120.1, 29], [120, 29.1], [120, 29]]]}, "Self-intersection"),
     ({"type": "Point", "coordinates": [120, 29]}, "Point"),
     ({"type": "Polygon", "coordinates": [[[120, 29], [200, 29], [120, 30], [120, 29]]]}, "lon/lat"),
-    ({"type": "Polygon", "coordinates": "nope"}, "malformed"),
+    ({"type": "Polygon", "coordinates": "nope"}, "must be an array"),
     ({"type": "FeatureCollection", "features": []}, "features"),
     ([1, 2], "GeoJSON"),
 ])

@@ -1,6 +1,7 @@
 """Built rasters checked against independent computations (pyproj geodesics, shapely point-in-polygon)."""
 
 import shutil
+from types import SimpleNamespace
 
 import numpy as np
 import pyogrio
@@ -11,8 +12,10 @@ import yaml
 from pyproj import Geod, Transformer
 from rio_cogeo.cogeo import cog_validate
 
+from geo.__main__ import main as geo_command
 from geo.build import build, stored_fingerprint
 from geo.raster_build import build_rasters
+from geo.settings import load_settings
 from layers import CatalogError
 from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog, parse_raster_entry
 
@@ -100,7 +103,7 @@ def test_terrain_cn_keeps_the_dem_values_and_says_its_crs_was_assigned(data_dir)
 
 
 def test_raster_build_is_skipped_when_inputs_are_unchanged_and_redone_when_the_entry_changes(data_dir, gpkg, tmp_path):
-    again = build(data_dir, gpkg)
+    again = build(load_settings({"data_dir": data_dir}))
     assert not again.rebuilt and [r.rebuilt for r in again.rasters] == [False, False, False]
     raster_dir = tmp_path / "rasters"
     shutil.copytree(DEFAULT_RASTER_DIR, raster_dir)
@@ -146,17 +149,16 @@ def test_a_dropped_geotiff_with_a_catalog_entry_becomes_a_cog_and_is_tiled_in_we
              "colormap": "viridis", "rescale": [0, 60000], "legend": {"zh": "值", "en": "Value"},
              "audiences": ["planner"], "source": {"name": "test", "licence": "test"}}
     (raster_dir / "user_surface.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "data" / "build" / "yiwu.gpkg"
-    out.parent.mkdir()
-    shutil.copy(gpkg, out)
-    (result,) = build_rasters(tmp_path / "data", out, "stamp", raster_dir=raster_dir)
+    # the documented command builds a raster catalog kept in a directory of its own
+    assert geo_command(["build", "--data-dir", str(tmp_path / "data"), "--raster-catalog-dir", str(raster_dir)]) == 0
+    result = SimpleNamespace(rebuilt=True, path=tmp_path / "data" / "build" / "user_surface.tif")
     assert result.rebuilt and cog_validate(result.path, quiet=True)[0]
     with rasterio.open(result.path) as src:
         built = src.read(1, masked=True)
         assert src.crs.to_epsg() == 4549 and src.tags()["crs_assigned"] == "no"
     np.testing.assert_array_equal(built.filled(-1), values)
     assert built.mask[:20, :20].all() and built.count() == values.size - 400
-    app = create_app({"DATA_DIR": tmp_path / "data", "RASTER_CATALOG_DIR": raster_dir, "BUILD_ON_START": False})
+    app = create_app({"DATA_DIR": tmp_path / "data", "RASTER_CATALOG_DIR": raster_dir})
     lon, lat = TO_LONLAT.transform(480000 + 30 * 250 + 125, 3270000 - 40 * 250 - 125)
     with app.test_client() as client:
         assert client.get(f"/rasters/user_surface/point?lon={lon}&lat={lat}").get_json()["value"] == values[40, 30]

@@ -35,3 +35,13 @@ def basemaps(lang: str, tianditu_key: str | None = None) -> list[dict]:
         choices[2:2] = [tianditu("vec", key, lang), tianditu("img", key, lang)]
     titles = strings(lang)["basemaps"]
     return [{**choice, "title": str(escape(titles[choice["id"]]))} for choice in choices]
+
+
+def tile_origins() -> tuple[str, ...]:
+    """The origins of every online basemap's tiles (for the pages' Content-Security-Policy img-src)."""
+    templates = (OSM["url"], TIANDITU_URL, AMAP_URL)
+    origins = []
+    for template in templates:
+        host = template.split("/")[2]
+        origins.append("https://" + ("*." + host.split(".", 1)[1] if "{s}" in host else host))
+    return tuple(dict.fromkeys(origins))

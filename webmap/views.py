@@ -36,3 +36,12 @@ VIEWS = {
 def layers_for(view: View, catalog: dict[str, Layer]) -> list[Layer]:
     """The catalog layers a view shows, in catalog order."""
     return [layer for layer in catalog.values() if view.audience is None or view.audience in layer.audiences]
+
+
+def map_link(layer_id: str | None, catalog: dict[str, Layer], lang: str) -> str | None:
+    """The path of the first audience view that shows the layer (else the overview), in the page language."""
+    if not layer_id or layer_id not in catalog:
+        return None
+    view = next((v for v in VIEWS.values() if v.audience and catalog[layer_id] in layers_for(v, catalog)),
+                VIEWS["overview"])
+    return view.path + ("?lang=en" if lang == "en" else "")

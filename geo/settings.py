@@ -1,0 +1,73 @@
+"""One settings object for the build command and the app alike: defaults, then YIWU_* environment variables,
+then the caller's overrides (the app factory's `config`, the command line). Frozen; every directory setting is
+honoured by both the build and the server."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+LOGGER = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "YIWU_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data and catalogs are, and how the service presents itself (README "Settings")."""
+
+    data_dir: Path = ROOT / "data"
+    gpkg_path: Path | None = None  # default: data_dir/build/yiwu.gpkg
+    catalog_dir: Path = ROOT / "layers" / "catalog"
+    raster_catalog_dir: Path = ROOT / "layers" / "rasters"
+    vendor_dir: Path = ROOT / "webmap" / "node_modules"
+    tianditu_key: str | None = None
+    base_url: str | None = None  # public URL of the service; absolute links use it instead of the Host header
+    trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # Host values accepted without base_url
+    proxy_hops: int = 0  # X-Forwarded-* trusted from this many proxies (0: ignored)
+
+    @property
+    def gpkg(self) -> Path:
+        return Path(self.gpkg_path) if self.gpkg_path else self.data_dir / "build" / "yiwu.gpkg"
+
+    @property
+    def build_dir(self) -> Path:
+        """Where the GeoPackage's companions (COGs, caches) are written."""
+        return self.gpkg.parent
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with the given fields replaced (keys case-insensitive; strings converted to the field's type)."""
+        known = {f.name: f for f in fields(self)}
+        changes = {}
+        for key, value in overrides.items():
+            name = key.lower()
+            if name in known and value is not None:
+                changes[name] = _convert(name, value)
+        return replace(self, **changes)
+
+
+def _convert(name: str, value: Any) -> Any:
+    if name.endswith("_dir") or name == "gpkg_path":
+        return Path(value)
+    if name == "trusted_hosts" and isinstance(value, str):
+        return tuple(h.strip() for h in value.split(",") if h.strip())
+    if name == "proxy_hops":
+        return int(value)
+    return value
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """YIWU_<FIELD> variables (e.g. YIWU_DATA_DIR, YIWU_BASE_URL, YIWU_TRUSTED_HOSTS=a,b)."""
+    environ = os.environ if environ is None else environ
+    names = {f.name for f in fields(Settings)}
+    return {k[len(ENV_PREFIX):].lower(): v for k, v in environ.items()
+            if k.startswith(ENV_PREFIX) and k[len(ENV_PREFIX):].lower() in names and v != ""}
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the environment, then `overrides`."""
+    return Settings().with_overrides(env_overrides(environ)).with_overrides(overrides or {})
