@@ -39,7 +39,7 @@ data: setup
 run: data
 	$(PY) server.py --host $(HOST) --port $(PORT)
 
-test: setup apt-test data
+test: setup apt-test data lint
 	$(PY) -m pytest -q
 
 lint: setup

@@ -27,8 +27,10 @@ from webmap.views import map_link
 bp = Blueprint("analysis", __name__)
 SITE_BODY = Body(f"a GeoJSON geometry, Feature or FeatureCollection in WGS84 lon/lat (at most {MAX_BODY_BYTES:,} "
                  f"bytes and {MAX_VERTICES:,} vertices)", {"type": "object", "required": ["type"]})
-CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its layer prefix (e.g. yxo_madrid)",
-                    {"type": "string"}, str, where="path")
+CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its layer prefix",
+                    {"type": "string"}, str, where="path",
+                    example=lambda: next((services().store.first_id(lay.id) for lay in services().catalog.with_role(
+                        "corridor")), None))
 JSON_OR_HTML = formats("json", "html", description="json (default) or html (a printable page)")
 
 
@@ -102,7 +104,8 @@ def parks(q):
 
 @bp.get("/parks/compare")
 @operation("sites side by side", "analysis", name_list("ids", "two or more site ids (see /parks), comma-separated",
-                                                          2, 20, required=True), responses=ok("the sites asked for"))
+                                                          2, 20, required=True), responses=ok("the sites asked for"),
+           not_found=True)
 def parks_compare(q):
     known = all_sites(services())
     unknown = [i for i in q.ids if i not in known]

@@ -32,8 +32,10 @@ bp = Blueprint("collections", __name__)
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 CRS_HEADER = {"Content-Crs": {"description": "CRS of the geometries, as <URI>", "schema": {"type": "string"}}}
 COLLECTION_ID = Param("collection_id", "collection id (see /collections)",
-                      lambda: {"type": "string", "enum": list(services().catalog)}, str, where="path")
-FEATURE_ID = Param("feature_id", "feature id (see the collection's items)", {"type": "string"}, str, where="path")
+                      lambda: {"type": "string", "enum": list(services().catalog)}, str, where="path",
+                      example=lambda: next(iter(services().catalog)))
+FEATURE_ID = Param("feature_id", "feature id (see the collection's items)", {"type": "string"}, str, where="path",
+                   example=lambda: services().store.first_id(next(iter(services().catalog))))
 
 
 def _response(description: str, schema: str | None, media: tuple[str, ...], headers: dict | None = None) -> dict:

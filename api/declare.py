@@ -39,6 +39,7 @@ class Param:
     required: bool = False
     where: str = "query"  # or "path"
     style_form: bool = False  # arrays as comma-separated values (style form, explode false)
+    example: Any = None  # a value that exists (or a callable giving one), for the document's readers and generators
 
     def value(self, raw: str | None) -> Any:
         if raw is None:
@@ -55,6 +56,8 @@ class Param:
                "description": self.description, "schema": schema}
         if self.style_form:
             out.update(style="form", explode=False)
+        if self.example is not None:
+            out["example"] = self.example() if callable(self.example) else self.example
         return out
 
 
@@ -157,17 +160,18 @@ def number_list(name: str, description: str, min_items: int, max_items: int, min
 
 def name_list(name: str, description: str, min_items: int = 1, max_items: int = 100,
               required: bool = False) -> Param:
-    """Comma-separated names, de-duplicated in order (checked against the resource by the view)."""
+    """Comma-separated names (at most max_items given), de-duplicated in order; checked against the resource by
+    the view."""
 
     def parse(raw: str) -> tuple[str, ...]:
-        names = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
-        if not min_items <= len(names) <= max_items:
-            raise InvalidParameterError(name, f"needs {min_items} to {max_items} distinct comma-separated names, "
-                                        f"got {len(names)}")
-        return names
+        given = [n.strip() for n in raw.split(",")]
+        if not min_items <= len(given) <= max_items or not all(given):
+            raise InvalidParameterError(name, f"needs {min_items} to {max_items} non-empty comma-separated names, "
+                                        f"got {len(given)}")
+        return tuple(dict.fromkeys(given))
 
-    schema = {"type": "array", "items": {"type": "string", "minLength": 1, "pattern": "^[^,]+$"},
-              "minItems": min_items, "maxItems": max_items, "uniqueItems": True}
+    schema = {"type": "array", "items": {"type": "string", "pattern": r"^\s*[^,\s][^,]*$"},
+              "minItems": min_items, "maxItems": max_items}
     return Param(name, description, schema, parse, None, required, style_form=True)
 
 
@@ -209,6 +213,7 @@ class Operation:
     body: Body | None = None
     default_format: str | None = None
     per_collection: bool = False  # OpenAPI: one path per collection, with its queryables as parameters
+    not_found: bool = False  # may answer 404 for a resource named in its query (besides its path parameters)
 
 
 def parse_params(params: tuple[Param, ...], args: Mapping[str, str], path: Mapping[str, Any]) -> SimpleNamespace:
@@ -222,10 +227,10 @@ def parse_params(params: tuple[Param, ...], args: Mapping[str, str], path: Mappi
 
 def operation(summary: str, tag: str, *params: Param, responses: Mapping[str, Any] | None = None,
               body: Body | None = None, default_format: str | None = None, per_collection: bool = False,
-              choose_format: Callable[[str | None], str] | None = None):
+              choose_format: Callable[[str | None], str] | None = None, not_found: bool = False):
     """Declare an endpoint: its view receives `q` (the parsed query and path parameters; `q.f` negotiated with
     the Accept header, or by `choose_format` for an endpoint with its own rule)."""
-    op = Operation(summary, tag, params, responses or {}, body, default_format, per_collection)
+    op = Operation(summary, tag, params, responses or {}, body, default_format, per_collection, not_found)
     f_param = next((p for p in params if p.name == "f"), None)
 
     def wrap(view):

@@ -53,7 +53,7 @@ def _responses(op: Operation, path_vars: list[str]) -> dict:
     out = dict(op.responses) or {"200": {"description": "success"}}
     if op.params or op.body:
         out.setdefault("400", ERRORS["400"])
-    if path_vars or op.per_collection:
+    if path_vars or op.per_collection or op.not_found:
         out.setdefault("404", ERRORS["404"])
     if op.body:
         out.setdefault("413", ERRORS["413"])

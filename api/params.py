@@ -58,7 +58,7 @@ ITEMS_PARAMS: tuple[Param, ...] = (
           parse_datetime),
     integer("limit", f"page size (default {DEFAULT_LIMIT}; downloads: every matched feature)", 1, MAX_ITEMS_LIMIT),
     integer("offset", "start index in the matched features", 0, default=0),
-    name_list("properties", "comma-separated properties to return (duplicates ignored)", 0, 200),
+    name_list("properties", "comma-separated properties to return (duplicates ignored)", 1, 200),
     name_list("sortby", "comma-separated properties, prefix - for descending, + (default) ascending", 1, 20),
     text("filter", f"CQL2 expression (text or JSON) on the queryables; at most {MAX_FILTER_CHARS} characters, "
          "256 predicates and 20 levels of nesting", MAX_FILTER_CHARS),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import rasterio
@@ -69,13 +70,20 @@ def wgs84_bounds(band: Band) -> tuple[float, float, float, float]:
                             max(top, bottom), densify_pts=21)
 
 
-def zone_mask(band: Band, geometries: Iterable[shapely.Geometry]) -> np.ndarray:
-    """True for cells whose centre lies inside any of the WGS84 geometries (before the nodata mask)."""
-    to_raster = Transformer.from_crs("EPSG:4326", band.crs, always_xy=True)
-    west, south, east, north = wgs84_bounds(band)
+@lru_cache(maxsize=16)
+def _to_raster(crs_wkt: str) -> Transformer:
+    return Transformer.from_crs("EPSG:4326", CRS.from_wkt(crs_wkt), always_xy=True)
+
+
+def zone_mask(band: Band, geometries: Iterable[shapely.Geometry],
+              bounds: tuple[float, float, float, float] | None = None) -> np.ndarray:
+    """True for cells whose centre lies inside any of the WGS84 geometries (before the nodata mask). Geometries are
+    first clipped to the raster's WGS84 `bounds` (computed when not given), so far-away parts cost nothing."""
+    west, south, east, north = bounds or wgs84_bounds(band)
     margin = 0.01 * max(east - west, north - south)  # keep cells at the edge; drop what lies far outside
-    clipped = [shapely.clip_by_rect(g, west - margin, south - margin, east + margin, north + margin)
-               for g in geometries]
+    box = (west - margin, south - margin, east + margin, north + margin)
+    clipped = [shapely.clip_by_rect(g, *box) for g in geometries if shapely.intersects(shapely.box(*box), g)]
+    to_raster = _to_raster(band.crs.to_wkt())
     shapes = [shapely.transform(g, lambda xy: np.column_stack(to_raster.transform(xy[:, 0], xy[:, 1])))
               for g in clipped if not g.is_empty]
     shapes = [g for g in shapes if not g.is_empty]
@@ -139,6 +147,7 @@ def statistics(band: Band, inside: np.ndarray | None = None, class_codes: Sequen
 def zonal_statistics(band: Band, zones: Sequence[Zone], class_codes: Sequence[int] = (),
                      percentiles: Sequence[float] = DEFAULT_PERCENTILES) -> list[dict]:
     """Statistics for each zone: its id, properties and the statistics of the cells whose centre it contains."""
+    bounds = wgs84_bounds(band)
     return [{"id": z.id, "properties": z.properties,
-             "statistics": statistics(band, zone_mask(band, [z.geometry]), class_codes, percentiles)}
+             "statistics": statistics(band, zone_mask(band, [z.geometry], bounds), class_codes, percentiles)}
             for z in zones]

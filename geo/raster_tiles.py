@@ -82,11 +82,15 @@ def render_tile(path: Path, raster: RasterLayer, z: int, x: int, y: int, style: 
 
 def point_value(path: Path, raster_id: str, lon: float, lat: float) -> float | None:
     """Band-1 value at a WGS84 lon/lat (None on nodata); NotFoundError outside the raster."""
+    outside = NotFoundError(f"point ({lon}, {lat}) is outside raster '{raster_id}'")
     with Reader(str(path)) as reader:
+        west, south, east, north = reader.get_geographic_bounds(WGS84_CRS)
+        if not (west <= lon <= east and south <= lat <= north):  # also far outside a projected CRS's domain
+            raise outside
         try:
             point = reader.point(lon, lat)
         except PointOutsideBounds:
-            raise NotFoundError(f"point ({lon}, {lat}) is outside raster '{raster_id}'") from None
+            raise outside from None
     value = point.array[0]
     return None if np.ma.is_masked(value) else float(value)
 

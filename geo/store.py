@@ -87,6 +87,11 @@ class FeatureStore:
     def geometry_format(self, layer_id: str) -> str:
         return geometry_format(self.frame(layer_id))
 
+    def first_id(self, layer_id: str) -> str | None:
+        """The first feature id of a layer in stable order (None when it is empty)."""
+        frame = self.frame(layer_id)
+        return None if frame.empty else str(frame["feature_id"].iloc[0])
+
     def count(self, layer_id: str) -> int:
         return len(self.frame(layer_id))
 

@@ -3,13 +3,9 @@ document validated and exercised path by path."""
 
 import json
 import math
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -22,31 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 needs_gdal = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="gdal-bin not installed (make apt-test)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(data_dir):
-    """`python server.py` on a free port, serving the session's built data."""
-    port = _free_port()
-    env = {**os.environ, "YIWU_DATA_DIR": str(data_dir)}
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def server(live_server):
+    return live_server
 
 
 def _expected_counts(gpkg: Path, server_url: str) -> dict[str, int]:
