@@ -24,7 +24,7 @@ from geo.analysis import (
     zone_overlaps,
 )
 from geo.errors import InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
-from geo.indicators import load_indicators
+from geo.indicators import light_counts, load_indicators
 from geo.raster_stats import Band, read_band, statistics, zone_mask
 from geo.serialize import feature_collection, json_value
 from webmap.views import VIEWS, layers_for
@@ -207,7 +207,7 @@ def unit_charts(items: list[dict], label_key: str) -> list[dict]:
             continue
         top = max(i["value"] for i in group)
         bars = [{"label": i[label_key], "value": i["value"], "year": i["target_year"],
-                 "comparison": {"=": "", ">=": "≥", ">": ">"}[i["comparison"]],
+                 "comparison": i["comparison_symbol"],
                  "width": round(400 * i["value"] / top, 1), "y": 4 + 22 * n}
                 for n, i in enumerate(sorted(group, key=lambda i: -i["value"]))]
         charts.append({"unit": unit, "bars": bars, "height": 8 + 22 * len(bars)})
@@ -230,7 +230,7 @@ def indicators():
     path = Path(current_app.config["DATA_DIR"]) / "sources" / "plan_indicators.yaml"
     items = load_indicators(path, set(services().catalog))
     if not html:
-        return jsonify({"indicators": items, "count": len(items)})
+        return jsonify({"indicators": items, "count": len(items), "lights": light_counts(items)})
     label_key = "label_en" if lang == "en" else "label_zh"
     for item in items:
         item["map_href"] = map_link(item["layer"], lang)
@@ -239,5 +239,6 @@ def indicators():
         themes.setdefault(item["theme"], []).append(item)
     page = render("indicators.html", title=text(lang)["indicators_title"], t=text(lang), lang=lang,
                   charts=unit_charts(items, label_key), themes=list(themes.items()), label_key=label_key,
+                  lights=light_counts(items),
                   map_href="/" + ("?lang=en" if lang == "en" else ""), json_href="/indicators")
     return page, 200, {"Content-Type": HTML}
