@@ -134,6 +134,7 @@ def countries_crossed(line, countries: gpd.GeoDataFrame) -> list[dict]:
 
 
 def _number(value) -> float | None:
+    """A float, or None for missing/NaN."""
     return None if value is None or pd.isna(value) else float(value)
 
 

@@ -31,10 +31,12 @@ class Progress:
 
 
 def _iso(value) -> str | None:
+    """A YAML date (or text) as ISO text."""
     return None if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _day(value: str) -> date:
+    """The date of an ISO text (first 10 characters)."""
     return date.fromisoformat(str(value)[:10])
 
 

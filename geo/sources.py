@@ -114,6 +114,7 @@ def status_columns(item: dict, where: str) -> dict:
 
 
 def _reference_text(ids: list[str], places: dict[str, Place], where: str) -> str | None:
+    """"id: origin; …" of the reference places a hub lists."""
     missing = [i for i in ids if i not in places]
     if missing:
         raise SourceError(f"{where}: unknown reference places {missing}")
@@ -183,6 +184,7 @@ def _resolve_waypoint(ref: str, hubs: gpd.GeoDataFrame, refs: References,
 
 
 def _flatten(items: list) -> list[str]:
+    """Nested waypoint lists (YAML anchors) flattened in order."""
     out: list[str] = []
     for item in items or []:
         out.extend(_flatten(item) if isinstance(item, list) else [item])
@@ -191,6 +193,8 @@ def _flatten(items: list) -> list[str]:
 
 @dataclass
 class _Leg:
+    """One resolved leg of a corridor."""
+
     mode: str
     coords: list
     names: list[str]
@@ -238,6 +242,7 @@ def _corridor_geometry(spec: dict, hubs: gpd.GeoDataFrame, refs: References,
 
 
 def _dwell_table(layer: Layer, data_dir: Path) -> dict:
+    """The dwell kinds of the layer's dwell_times.yaml (empty when it lists none)."""
     for source_file in layer.files:
         if Path(source_file.path).name == DWELL_FILE:
             return load_dwell_table(data_dir / source_file.path)

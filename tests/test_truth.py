@@ -191,3 +191,12 @@ def test_warehouses_reported_where_reported(gpkg, data_dir, client):
     assert row["reported"] == len(reported)
     assert row["note"].startswith(f"reported {len(reported)} of 200")
     assert f"{doc['reported_total']['value']} reported in total" in row["note"]
+
+
+def test_time_slider_year_follows_the_opening_date(hubs, corridors):
+    for frame in (hubs, corridors):
+        for fid, row in frame.iterrows():
+            if "opened" in frame.columns and isinstance(row["opened"], str):
+                assert int(row["year"]) == int(row["opened"][:4]), fid
+            if row["status"] == "planned":
+                assert int(row["year"]) >= 2025, fid

@@ -72,6 +72,7 @@ SHAPES = [
 
 
 def gk(lon: float, lat: float) -> tuple[float, float]:
+    """WGS84 lon/lat → EPSG:4549 metres."""
     return TO_GK.transform(lon, lat)
 
 
@@ -118,6 +119,7 @@ def superellipse(cx: float, cy: float, a: float, b: float, rot_deg: float, n: in
 def grown_to_area(core, area_m2: float, clip=None, tol: float = 1e-5):
     """core buffered (round joins) by the distance whose result — clipped to `clip` — has area_m2 (bisection)."""
     def shape(r: float):
+        """The core grown by r metres, clipped."""
         grown = core.buffer(r, quad_segs=16)
         return grown.intersection(clip) if clip is not None else grown
     lo, hi = 0.0, math.sqrt(area_m2)
@@ -132,6 +134,7 @@ def grown_to_area(core, area_m2: float, clip=None, tol: float = 1e-5):
 
 
 def scaled_superellipse(spec: dict):
+    """The spec's rounded rectangle scaled to its area."""
     cx, cy = gk(*spec["centre"])
     unit = superellipse(cx, cy, spec["aspect"], 1.0, spec["rotation_deg"])
     scale = math.sqrt(spec["area_km2"] * 1e6 / unit.area)
@@ -150,6 +153,7 @@ def shape_of(spec: dict, points: dict, boundary):
 
 
 def draw(spec: dict, points: dict, boundary) -> dict:
+    """The spec's outline as a GeoJSON Feature with its placement and references."""
     lonlat = to_lonlat(shape_of(spec, points, boundary))
     props = {k: spec[k] for k in ("id", "name_zh", "name_en", "plan_ref", "placement")}
     props.update(spec.get("extra", {}))
