@@ -12,10 +12,10 @@ from api.html import render
 from api.media import GEOJSON, HTML_UTF8
 from api.report_text import text
 from api.services import Services, services
-from geo.analysis import corridor_metrics, default_speed, elevation_profile, nearest_points_km, points_near_line
+from geo.analysis import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
 from geo.errors import InvalidGeometryError, NotFoundError
 from geo.geojson_input import parse_features
-from geo.indicators import load_indicators
+from geo.indicators import light_counts, load_indicators
 from geo.limits import MAX_BODY_BYTES, MAX_VERTICES
 from geo.parks import SiteInputs, SiteSummary, site_summaries
 from geo.raster_stats import read_band
@@ -134,19 +134,21 @@ def countries_frame(svc: Services):
 
 @bp.get("/corridors/<corridor_id>/metrics")
 @operation("geodesic and published length, countries crossed, transit days, elevation profile", "analysis",
-           CORRIDOR_ID, number("speed_kmh", "average speed for transit days (default by mode)", 0, 1000,
+           CORRIDOR_ID, number("speed_kmh", "average rail moving speed for transit days (default 42; dwell at borders, "
+                                           "gauge changes and ports is added)", 0, 1000,
                                exclusive_minimum=True), responses=ok("the metrics"))
 def corridors_metrics(q, corridor_id: str):
     svc = services()
     row = corridor_row(svc, corridor_id)
     countries = countries_frame(svc)
-    metrics = corridor_metrics(row, countries, q.speed_kmh or default_speed(row["mode"]))
+    metrics = corridor_metrics(row, countries, q.speed_kmh)  # rail speed; the defaults are in geo.transit
     china = countries.loc[countries["iso3"] == "CHN", "geometry"]
     for raster, path in svc.rasters.with_role("elevation")[:1]:
         if not china.empty:
             metrics["elevation_profile"] = elevation_profile(row.geometry, china.iloc[0], path)
-            metrics["elevation_source"] = (f"{raster.id} ({raster.source}), sampled along the drawn route "
-                                           "(geodesics between waypoint cities), not along the track")
+            metrics["elevation_source"] = (f"{raster.id} ({raster.source}), sampled along the drawn line "
+                                           "(geodesics through the waypoint cities and border stations), not the "
+                                           "track")
     return jsonify(metrics)
 
 
@@ -183,7 +185,7 @@ def indicators(q):
     svc = services()
     items = load_indicators(svc.settings.data_dir / "sources" / "plan_indicators.yaml", set(svc.catalog))
     if q.f != "html":
-        return jsonify({"indicators": items, "count": len(items)})
+        return jsonify({"indicators": items, "count": len(items), "lights": light_counts(items)})
     label_key = "label_en" if q.lang == "en" else "label_zh"
     for item in items:
         item["map_href"] = map_link(item["layer"], svc.catalog, q.lang)
@@ -192,5 +194,5 @@ def indicators(q):
         themes.setdefault(item["theme"], []).append(item)
     page = render("indicators.html", title=text(q.lang)["indicators_title"], t=text(q.lang), lang=q.lang,
                   charts=unit_charts(items, label_key), themes=list(themes.items()), label_key=label_key,
-                  map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators")
+                  lights=light_counts(items), map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators")
     return page, 200, {"Content-Type": HTML_UTF8}

@@ -12,6 +12,10 @@ TEXT = {
         "note": "说明", "schematic": "示意图形：重叠面积以示意轮廓计算", "print": "打印",
         "theme": "主题", "value": "目标值", "unit": "单位", "year": "目标年份", "clause": "条款", "quote": "原文",
         "map": "地图", "chart": "按单位分组的目标值", "all_maps": "查看地图",
+        "progress": "进度（监测预警）", "latest": "最新报道值", "basis": "口径", "aim": "力争",
+        "no_report": "未找到报道值", "lights": {"met": "已达成", "on track": "按进度", "behind": "滞后", "no data": "无数据"},
+        "progress_note": "进度只依据已找到公开来源的报道值计算；没有报道值的指标显示“无数据”，不作估算。",
+        "not_comparable": "口径不同，仅供参考",
     },
     "en": {
         "site_title": "Site compliance report", "indicators_title": "Plan indicators", "summary": "Summary",
@@ -23,6 +27,11 @@ TEXT = {
         "schematic": "Schematic shape: overlap computed with an indicative outline", "print": "Print",
         "theme": "Theme", "value": "Target", "unit": "Unit", "year": "Target year", "clause": "Clause",
         "quote": "Plan text", "map": "Map", "chart": "Targets grouped by unit", "all_maps": "Open the map",
+        "progress": "Progress (monitoring)", "latest": "Latest reported value", "basis": "Basis", "aim": "strive for (力争)",
+        "no_report": "no reported value found", "lights": {"met": "met", "on track": "on track", "behind": "behind", "no data": "no data"},
+        "progress_note": "Progress is computed only from values reported in a public source; where none was found the "
+                         "indicator says 'no data' — nothing is estimated.",
+        "not_comparable": "different measure, for reference only",
     },
 }
 

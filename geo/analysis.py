@@ -4,6 +4,7 @@ projection centred on the query, where distances from the centre are true ellips
 
 from __future__ import annotations
 
+import json
 import logging
 
 import geopandas as gpd
@@ -13,8 +14,8 @@ import shapely
 from pyproj import CRS, Geod
 
 from geo.crs import WGS84, require_crs
-from geo.errors import InvalidParameterError
 from geo.measure import geodesic_length_km
+from geo.transit import compare_days, speeds_for, transit_estimate
 
 LOGGER = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")
@@ -36,15 +37,6 @@ def distances_km(site, frame: gpd.GeoDataFrame) -> np.ndarray:
     return frame.to_crs(crs).distance(site_p).to_numpy() / 1000.0
 
 
-# Average door-to-door speeds by mode when the request gives none: rail ~1,000 km/day, sea ~16 knots, road 60 km/h.
-DEFAULT_SPEEDS_KMH = {"rail": 42.0, "sea-rail": 35.0, "sea": 29.6, "road": 60.0}
-FALLBACK_SPEED_KMH = 40.0
-
-
-def default_speed(mode: str) -> float:
-    return DEFAULT_SPEEDS_KMH.get(mode, FALLBACK_SPEED_KMH)
-
-
 def countries_crossed(line, countries: gpd.GeoDataFrame) -> list[dict]:
     """Countries a line passes through, in order along it, with the km inside each."""
     require_crs(countries, WGS84)
@@ -61,22 +53,37 @@ def countries_crossed(line, countries: gpd.GeoDataFrame) -> list[dict]:
     return [{k: v for k, v in p.items() if k != "_at"} for p in pieces]
 
 
-def corridor_metrics(row: pd.Series, countries: gpd.GeoDataFrame, speed_kmh: float) -> dict:
-    if not (0 < speed_kmh <= 1000):
-        raise InvalidParameterError("speed_kmh", f"must be within (0, 1000], got {speed_kmh}")
+def _number(value) -> float | None:
+    """A float, or None for missing/NaN."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _leg_km(row: pd.Series) -> dict[str, float]:
+    """Drawn km per mode of a corridor row (the whole length as its mode when the row has no split)."""
+    legs = {m: float(row.get(f"{m}_km") or 0.0) for m in ("rail", "sea", "road")}
+    legs = {m: km for m, km in legs.items() if km > 0}
+    mode = row["mode"] if row["mode"] in ("rail", "sea", "road") else "rail"
+    return legs or {mode: float(row["length_km"])}
+
+
+def corridor_metrics(row: pd.Series, countries: gpd.GeoDataFrame, speed_kmh: float | None = None) -> dict:
+    """Lengths (drawn vs published), countries in order, and journey time = moving + documented dwell."""
+    speeds = speeds_for(speed_kmh)
     line = row.geometry
     crossed = countries_crossed(line, countries)
     exit_cn = next((f"{a['name_en']} → {b['name_en']}" for a, b in zip(crossed, crossed[1:], strict=False) if a["iso3"] == "CHN"), None)
-    published = row.get("published_length_km")
-    length = float(row["length_km"])
-    published = None if published is None or pd.isna(published) else float(published)
+    published, length = _number(row.get("published_length_km")), float(row["length_km"])
+    stops = json.loads(row.get("dwell_json") or "[]")
+    estimate = transit_estimate(_leg_km(row), stops, speeds, published)
     return {"id": row["feature_id"], "name_zh": row["name_zh"], "name_en": row["name_en"], "mode": row["mode"],
             "length_km": length, "published_length_km": published,
+            "published_length_source": row.get("published_length_source"),
             "difference_km": None if published is None else round(length - published, 1),
             "difference_pct": None if published is None else round((length - published) / published * 100, 2),
             "countries": crossed, "border_crossing": row.get("border_crossing") or exit_cn,
-            "leaves_china": exit_cn, "speed_kmh": speed_kmh,
-            "transit_days": round(length / speed_kmh / 24.0, 2)}
+            "leaves_china": exit_cn, "speed_kmh": speeds["rail"], **estimate, "dwell_stops": stops,
+            **compare_days(estimate["transit_days"], _number(row.get("published_days"))),
+            "published_days_source": row.get("published_days_source")}
 
 
 def nearest_points_km(lon: float, lat: float, frame: gpd.GeoDataFrame, k: int) -> gpd.GeoDataFrame:

@@ -91,7 +91,19 @@ def _figure_row(layer: Layer, fig, frame: gpd.GeoDataFrame) -> dict:
     return {"layer": layer.id, "key": fig.key, "label_zh": fig.label_zh, "label_en": fig.label_en,
             "clause": fig.clause, "comparison": fig.comparison, "plan_value": fig.value, "unit": fig.unit,
             "target_year": fig.target_year, "measure": fig.measure, "measured": measured, "diff_pct": diff,
-            "tolerance_pct": fig.tolerance_pct, "status": status}
+            "tolerance_pct": fig.tolerance_pct, "status": status, **_reported_counts(fig, frame)}
+
+
+def _reported_counts(fig, frame: gpd.GeoDataFrame) -> dict:
+    """For counted features with a status: how many are reported (sites named by a public report) vs the
+    target, and the reported total where the source gives one — "reported 2 of 200 (210 reported in total …)"."""
+    if fig.measure != "feature_count" or "status" not in frame.columns:
+        return {"reported": None, "note": None}
+    reported = int((frame["status"] == "reported").sum())
+    note = f"reported {reported} of {fig.value:g} mapped as sites"
+    if "reported_total_note" in frame.columns and frame["reported_total_note"].notna().any():
+        note += f" ({frame['reported_total_note'].dropna().iloc[0]})"
+    return {"reported": float(reported), "note": note}
 
 
 def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
@@ -105,7 +117,8 @@ def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
                      "plan_value": float(f["published_length_km"]), "unit": "km", "target_year": None,
                      "measure": "published_length", "measured": float(f["length_km"]), "diff_pct": diff,
                      "tolerance_pct": PUBLISHED_LENGTH_TOLERANCE_PCT,
-                     "status": "ok" if abs(diff) <= PUBLISHED_LENGTH_TOLERANCE_PCT else "miss"})
+                     "status": "ok" if abs(diff) <= PUBLISHED_LENGTH_TOLERANCE_PCT else "miss",
+                     "reported": None, "note": f["published_length_source"] if "published_length_source" in f else None})
     return rows
 
 

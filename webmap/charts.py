@@ -19,7 +19,7 @@ def unit_charts(items: list[dict], label_key: str) -> list[dict]:
             continue
         top = max(i["value"] for i in group) or 1
         bars = [{"label": i[label_key], "value": i["value"], "year": i["target_year"],
-                 "comparison": COMPARISONS.get(i.get("comparison", "="), ""),
+                 "comparison": i.get("comparison_symbol", COMPARISONS.get(i.get("comparison", "="), "")),
                  "width": round(BAR_AREA_PX * i["value"] / top, 1), "y": 4 + ROW_PX * n}
                 for n, i in enumerate(sorted(group, key=lambda i: -i["value"]))]
         charts.append({"unit": unit, "bars": bars, "height": 8 + ROW_PX * len(bars)})
