@@ -79,18 +79,37 @@ def measure_layer(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
     return out
 
 
-def _figure_row(layer: Layer, fig, frame: gpd.GeoDataFrame) -> dict:
-    measured, status, diff = None, "target", None
+def _sited(fig, frame: gpd.GeoDataFrame) -> tuple[int, float]:
+    """The features standing for the figure's item: how many, and their summed published floor area (万 m²)."""
+    if "plan_item" not in frame.columns:
+        return 0, 0.0
+    match = frame[frame["plan_item"] == fig.item]
+    if match.empty or "floor_area_wan_m2" not in match.columns:
+        return len(match), 0.0
+    return len(match), float(pd.to_numeric(match["floor_area_wan_m2"], errors="coerce").fillna(0).sum())
+
+
+def _measured(fig, frame: gpd.GeoDataFrame) -> tuple[float | None, str, float | None, int | None]:
+    """Measured value, status, difference (%) and mapped feature count of one plan figure."""
     if fig.measure == "area_km2":
         measured = round(float(frame["area_km2"].sum()), 3)
         diff = round((measured - fig.value) / fig.value * 100, 3)
-        status = "ok" if abs(diff) <= fig.tolerance_pct else "miss"
-    elif fig.measure == "feature_count":
-        measured, status = float(len(frame)), "mapped"
+        return measured, "ok" if abs(diff) <= fig.tolerance_pct else "miss", diff, None
+    if fig.measure == "feature_count":
+        return float(len(frame)), "mapped", None, len(frame)
+    if fig.measure in ("sited_count", "sited_floor_area"):
+        count, floor_area = _sited(fig, frame)
+        measured = float(count) if fig.measure == "sited_count" else round(floor_area, 3)
+        return measured, "mapped" if count else "no_site", None, count
+    return None, "target", None, None
+
+
+def _figure_row(layer: Layer, fig, frame: gpd.GeoDataFrame) -> dict:
+    measured, status, diff, mapped = _measured(fig, frame)
     return {"layer": layer.id, "key": fig.key, "label_zh": fig.label_zh, "label_en": fig.label_en,
             "clause": fig.clause, "comparison": fig.comparison, "plan_value": fig.value, "unit": fig.unit,
             "target_year": fig.target_year, "measure": fig.measure, "measured": measured, "diff_pct": diff,
-            "tolerance_pct": fig.tolerance_pct, "status": status}
+            "tolerance_pct": fig.tolerance_pct, "status": status, "mapped_count": mapped, "note": fig.note}
 
 
 def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
