@@ -14,6 +14,7 @@ import yaml
 from geo.crs import GCJ02, WGS84, gcj02_frame_to_wgs84
 from geo.errors import SourceError
 from geo.measure import densify_geodesic, geodesic_length_km
+from geo.places import build_places
 from geo.references import References, package_label
 from layers import Layer
 
@@ -189,6 +190,7 @@ BUILDERS = {
     "hubs": build_hubs,
     "corridors": build_corridors,
     "warehouses": build_warehouses,
+    "places": build_places,  # markets, science parks, port partners, the third ring (geo/places.py)
 }
 
 
