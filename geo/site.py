@@ -113,11 +113,18 @@ def zone_overlaps(site, areas: Mapping[str, gpd.GeoDataFrame]) -> list[ZoneOverl
         if hits.empty:
             continue
         overlaps = hits.to_crs(CGCS2000_GK_CM120).intersection(site_gk).area.to_numpy()
-        for (_, row), overlap in zip(hits.iterrows(), overlaps, strict=True):
+        covers = hits.covers(site).to_numpy()
+        for (_, row), overlap, whole in zip(hits.iterrows(), overlaps, covers, strict=True):
             out.append(ZoneOverlap(layer_id, row["feature_id"], row["name_zh"], row["name_en"], row["plan_ref"],
-                                   row["accuracy"], round(overlap / 1e6, 4),
-                                   round(overlap / site_area * 100, 2) if site_area > 0 else None))
+                                   row["accuracy"], round(overlap / 1e6, 4), _share(overlap, site_area, whole)))
     return out
+
+
+def _share(overlap: float, site_area: float, covered: bool) -> float | None:
+    """% of the site inside the zone; a site without area (point, line) is 100 % inside a zone covering it."""
+    if site_area > 0:
+        return round(overlap / site_area * 100, 2)
+    return 100.0 if covered else None
 
 
 def _distance(layer_id: str, row, km: float) -> Distance:

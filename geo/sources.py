@@ -15,6 +15,7 @@ import yaml
 from geo.crs import GCJ02, WGS84, gcj02_frame_to_wgs84
 from geo.errors import SourceError
 from geo.measure import densify_geodesic, geodesic_length_km
+from geo.places import build_places
 from geo.references import REFERENCE_FILE, Place, References, load_reference_places, package_label
 from geo.transit import DWELL_FILE, dwell_stops, load_dwell_table, stops_json
 from layers import Layer
@@ -329,6 +330,7 @@ BUILDERS = {
     "hubs": build_hubs,
     "corridors": build_corridors,
     "warehouses": build_warehouses,
+    "places": build_places,  # markets, science parks, port partners, the third ring (geo/places.py)
 }
 
 

@@ -20,6 +20,7 @@ from layers.model import (
     GEOMETRIES,
     GROUPS,
     ROLES,
+    SITED_MEASURES,
     Layer,
     PlanFigure,
     PlanRef,
@@ -106,11 +107,12 @@ def _figures(entry: _Entry) -> tuple[PlanFigure, ...]:
         tolerance = fig.get("tolerance_pct", float, None)
         if measure == "area_km2" and tolerance is None:
             raise fig.fail("tolerance_pct", "is required for a measured area")
+        item = fig.text("item") if measure in SITED_MEASURES else fig.text("item", None)
         figures.append(PlanFigure(
             key=fig.text("key"), value=fig.get("value", float), unit=fig.text("unit"),
             label_zh=fig.text("label_zh"), label_en=fig.text("label_en"), clause=fig.text("clause"),
             measure=measure, tolerance_pct=tolerance, target_year=fig.get("target_year", int, None),
-            comparison=fig.choice("comparison", ("=", ">=", ">"), "="),
+            comparison=fig.choice("comparison", ("=", ">=", ">"), "="), item=item, note=fig.text("note", ""),
         ))
     return tuple(figures)
 

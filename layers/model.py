@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-GROUPS = ("zones", "parks", "logistics", "corridors", "warehouses", "context")
+GROUPS = ("zones", "parks", "markets", "logistics", "corridors", "warehouses", "context")
 # What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
 ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "context")
 # Roles whose polygons a site report measures overlaps with, and whose features are compared like parks.
@@ -17,8 +17,11 @@ BOUNDARY_LEVELS = ("country", "province", "county", "city")
 AUDIENCES = ("planner", "investor", "logistics")
 GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
-BUILDERS = ("file", "hubs", "corridors", "warehouses")
-FIGURE_MEASURES = ("area_km2", "feature_count", "target")
+BUILDERS = ("file", "hubs", "corridors", "warehouses", "places")
+# sited_count / sited_floor_area: the layer's features whose `plan_item` is the figure's `item` — how many are
+# mapped, and the sum of their published floor area (`floor_area_wan_m2`) — beside a figure the plan gives city-wide.
+FIGURE_MEASURES = ("area_km2", "feature_count", "target", "sited_count", "sited_floor_area")
+SITED_MEASURES = ("sited_count", "sited_floor_area")
 # Status with time (issue #14): what the plan (2021) says, and what is known now (with a date and a source).
 PLAN_STATUSES = ("existing", "planned")
 STATUSES = ("existing", "under_construction", "planned", "reported", "illustrative")
@@ -51,10 +54,12 @@ class PlanFigure:
     label_zh: str
     label_en: str
     clause: str
-    measure: str  # area_km2 | feature_count | target (not measurable on the map)
+    measure: str  # area_km2 | feature_count | target (not measurable on the map) | sited_count | sited_floor_area
     tolerance_pct: float | None = None
     target_year: int | None = None
     comparison: str = "="  # "=", ">=", ">" as the plan words it ("超", "以上")
+    item: str | None = None  # sited measures: the `plan_item` of the features that stand for the figure
+    note: str = ""  # what is (not) mapped and why, shown beside the figure in /plan/figures
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
+import yaml
 from markupsafe import escape
 from pyproj import Geod
 
 GEOD = Geod(ellps="WGS84")
+ROOT = Path(__file__).resolve().parents[1]
 PLAN = Path(__file__).resolve().parents[2] / "shared" / "plan" / "yiwu-14th-five-year-plan-excerpt.paragraphs.zh.txt"
 
 
@@ -76,7 +78,12 @@ def test_oversized_body_is_413(client):
 
 def test_parks_report_distances_and_compare(client, gpkg):
     parks = client.get("/parks").get_json()["parks"]
-    assert {p["id"] for p in parks} == {"world_capital_of_light.suxi", "green_power_town.kaifaqu"}
+    roles = {e["id"]: e["role"] for e in (yaml.safe_load(f.read_text(encoding="utf-8"))
+                                          for f in (ROOT / "layers" / "catalog").glob("*.yaml"))}
+    expected = {fid for layer, role in roles.items() if role in ("park", "market", "science_park")
+                for fid in pyogrio.read_dataframe(gpkg, layer=layer, read_geometry=False)["feature_id"]}
+    assert {p["id"] for p in parks} == expected and {"world_capital_of_light.suxi", "green_power_town.kaifaqu"} <= expected
+    assert {p["role"] for p in parks} == {"park", "market", "science_park"}
     hubs = pyogrio.read_dataframe(gpkg, layer="logistics_hubs").set_index("feature_id")
     light = pyogrio.read_dataframe(gpkg, layer="world_capital_of_light").geometry[0]
     airport = hubs.loc["logistics_hubs.yiwu_airport", "geometry"]

@@ -137,7 +137,7 @@ def park_value(park: dict, field: str) -> str:
     if field.startswith("distance_km."):
         return f"{park['distance_km'][field.split('.')[1]]:g}"
     if field == "industries":
-        return park["industries_zh"]
+        return park["industries_zh"] or "–"
     if field == "zones":
         return "; ".join(f"{z['name_zh']} {z['overlap_pct']:g}%" for z in park["zones"]) or "–"  # none: a dash
     value = park[field]

@@ -63,6 +63,7 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(browser, base_url):
     box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
     group = box.find_element(By.XPATH, "ancestor::div[contains(@class, 'leaflet-control-layers-group')]")
     assert "Raster surfaces" in group.text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)  # as a user scrolls the layer list
     box.click()
     WebDriverWait(browser, 20).until(lambda d: d.execute_script(
         "return document.querySelectorAll('.leaflet-tile-loaded').length > 0"))
@@ -84,7 +85,9 @@ def test_raster_tiles_follow_the_gcj02_basemap(browser, base_url):
 
     browser.get(base_url + "/map/planner")
     WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
-    browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input").click()
+    box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)  # the swipe control covers the list's foot
+    box.click()
     WebDriverWait(browser, 20).until(tile_responses)
     radios = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")
     amap = next(r for r in radios if "GCJ-02" in r.find_element(By.XPATH, "..").text)

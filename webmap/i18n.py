@@ -6,7 +6,7 @@ STRINGS = {
     "zh": {
         "site": "义乌“十四五”规划空间一张图",
         "views": {"overview": "总览", "planner": "规划视图", "investor": "投资视图", "logistics": "物流视图"},
-        "groups": {"zones": "规划分区", "parks": "产业平台", "logistics": "物流枢纽", "corridors": "开放通道",
+        "groups": {"zones": "规划分区", "parks": "产业平台", "markets": "商贸市场", "logistics": "物流枢纽", "corridors": "开放通道",
                    "warehouses": "海外仓", "context": "行政区划（底图）"},
         "legend": "图例", "schematic": "示意", "plan": "规划条款", "accuracy": "精度", "source": "来源",
         "download": "下载本图层",
@@ -63,7 +63,7 @@ STRINGS = {
     "en": {
         "site": "Yiwu 14th Five-Year Plan map",
         "views": {"overview": "Overview", "planner": "Planner", "investor": "Investor", "logistics": "Logistics"},
-        "groups": {"zones": "Plan zones", "parks": "Industrial parks", "logistics": "Logistics hubs",
+        "groups": {"zones": "Plan zones", "parks": "Industrial parks", "markets": "Markets", "logistics": "Logistics hubs",
                    "corridors": "Corridors", "warehouses": "Overseas warehouses", "context": "Boundaries (base)"},
         "legend": "Legend", "schematic": "schematic", "plan": "Plan clause", "accuracy": "Accuracy",
         "download": "Download this layer",
