@@ -53,7 +53,7 @@ def open_services(settings: Settings) -> Services:
         raise DataNotBuiltError(f"no data at {settings.gpkg}: build it first with `make data` "
                                 "(or `python -m geo build` with the same YIWU_* settings)")
     catalog = load_catalog(settings.catalog_dir, settings.data_dir)
-    rasters = load_raster_catalog(settings.raster_catalog_dir, settings.data_dir)
+    rasters = load_raster_catalog(settings.raster_catalog_dir, settings.data_dir, catalog)
     missing = missing_vendor_files(settings.vendor_dir)
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))

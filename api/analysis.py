@@ -10,7 +10,6 @@ from api.body import read_json_body
 from api.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
 from api.html import render
 from api.media import GEOJSON, HTML_UTF8
-from api.report_text import text
 from api.services import Services, services
 from geo.analysis import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
 from geo.errors import InvalidGeometryError, NotFoundError
@@ -22,6 +21,7 @@ from geo.raster_stats import read_band
 from geo.serialize import feature_collection
 from geo.site import SiteContext, site_report
 from webmap.charts import unit_charts
+from webmap.i18n import report_text as text
 from webmap.views import map_link
 
 bp = Blueprint("analysis", __name__)

@@ -13,6 +13,7 @@ import morecantile
 
 from geo.build import stored_fingerprint
 from geo.raster_build import build_rasters
+from layers import load_catalog
 
 TILE_ZOOMS = (11, 12, 13)
 MAX_TILES = 150
@@ -24,7 +25,7 @@ def _build_row(data_dir: Path) -> dict:
         copy = Path(tmp) / "yiwu.gpkg"
         shutil.copy(gpkg, copy)
         start = time.perf_counter()
-        results = build_rasters(data_dir, copy, stored_fingerprint(gpkg), force=True)
+        results = build_rasters(data_dir, copy, stored_fingerprint(gpkg), force=True, vectors=load_catalog())
         seconds = time.perf_counter() - start
     return {"case": "build all rasters (forced)", "seconds": round(seconds, 3),
             "per_raster_s": {r.id: round(r.seconds, 3) for r in results}}

@@ -129,13 +129,14 @@ def _reported_counts(fig, frame: gpd.GeoDataFrame, note: str | None) -> dict:
     return {"reported": float(reported), "note": f"{note}; {counted}" if note else counted}
 
 
-def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
+def _published_length_rows(layer_id: str, frame: gpd.GeoDataFrame) -> list[dict]:
+    """A row per line feature with a published length: the drawn geodesic length beside it."""
     rows = []
     if "published_length_km" not in frame.columns:
         return rows
     for _, f in frame[frame["published_length_km"].notna()].iterrows():
         diff = float(f["length_diff_pct"])
-        rows.append({"layer": "corridors", "key": f"published_length:{f['feature_id']}", "label_zh": f"{f['name_zh']} 全程",
+        rows.append({"layer": layer_id, "key": f"published_length:{f['feature_id']}", "label_zh": f"{f['name_zh']} 全程",
                      "label_en": f"{f['name_en']} route length", "clause": f["plan_ref"], "comparison": "=",
                      "plan_value": float(f["published_length_km"]), "unit": "km", "target_year": None,
                      "measure": "published_length", "measured": float(f["length_km"]), "diff_pct": diff,
@@ -146,10 +147,11 @@ def _published_length_rows(frame: gpd.GeoDataFrame) -> list[dict]:
 
 
 def reconcile(layers: dict[str, Layer], frames: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """Every plan figure beside its measured value, and every published corridor length."""
+    """Every plan figure beside its measured value, and every published line length."""
     rows = [_figure_row(layer, fig, frames[layer.id]) for layer in layers.values() for fig in layer.figures]
-    if "corridors" in frames:
-        rows += _published_length_rows(frames["corridors"])
+    for layer in layers.values():
+        if layer.geometry == "line":
+            rows += _published_length_rows(layer.id, frames[layer.id])
     return pd.DataFrame(rows)
 
 
@@ -217,5 +219,5 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
                 raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
             _write_geopackage(out_path, frames, figures, stamp)
         figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
-        rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir)
+        rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir, layers)
     return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters)

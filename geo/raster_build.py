@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import rasterio
 from affine import Affine
@@ -28,6 +29,7 @@ from geo.crs import WGS84, require_crs
 from geo.errors import SourceError
 from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog
 from layers.raster_model import RasterGrid, RasterLayer
+from layers.registry import Catalog
 
 LOGGER = logging.getLogger(__name__)
 FINGERPRINT_TAG = "YIWU_FINGERPRINT"
@@ -108,12 +110,12 @@ def nearest_distance_km(xs: np.ndarray, ys: np.ndarray, points: np.ndarray) -> n
     return best / 1000.0
 
 
-def hub_access(hubs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, grid: RasterGrid) -> GridArray:
+def distance_to_points(hubs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, grid: RasterGrid) -> GridArray:
     """Distance in km from each grid cell centre inside the boundary to the nearest hub; nodata outside."""
     require_crs(hubs, WGS84)
     projected = hubs.to_crs(grid.crs).geometry
     if not projected.geom_type.eq("Point").all():
-        raise SourceError("hub_access needs a point layer")
+        raise SourceError("a distance raster needs a point layer")
     points = np.column_stack([projected.x, projected.y])
     if not np.isfinite(points).all():
         raise SourceError(f"a hub cannot be projected to {grid.crs}")
@@ -124,16 +126,16 @@ def hub_access(hubs: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, grid: RasterG
 
 
 def class_map(frames: dict[str, gpd.GeoDataFrame], boundary: gpd.GeoDataFrame, raster: RasterLayer) -> GridArray:
-    """The classes' layers painted in catalog order (later over earlier) inside the boundary; 255 outside."""
+    """The classes' layers painted largest first (a smaller area inside a larger one stays visible) inside the
+    boundary; 255 outside."""
     transform, width, height, inside = grid_for(boundary, raster.grid)
     background = next((c.code for c in raster.classes if c.layer is None), 0)
     data = np.full((height, width), background, dtype="uint8")
-    for cls in raster.classes:
-        if cls.layer is None:
-            continue
-        frame = frames[cls.layer]
+    projected = {c.layer: frames[c.layer].to_crs(raster.grid.crs) for c in raster.classes if c.layer}
+    for frame in frames.values():
         require_crs(frame, WGS84)
-        shapes = [(geom, cls.code) for geom in frame.to_crs(raster.grid.crs).geometry if not geom.is_empty]
+    for cls in sorted((c for c in raster.classes if c.layer), key=lambda c: -projected[c.layer].area.sum()):
+        shapes = [(geom, cls.code) for geom in projected[cls.layer].geometry if not geom.is_empty]
         if shapes:
             rasterize(shapes, out=data, transform=transform)
     data[~inside] = CLASS_NODATA
@@ -199,8 +201,9 @@ def compute_raster(raster: RasterLayer, data_dir: Path, gpkg: Path) -> GridArray
         return read_file_raster(data_dir / raster.file, raster.file_crs)
     frames = _read_vectors(gpkg, raster.vector_inputs, raster)
     boundary = frames[raster.grid.extent_layer]
-    if raster.builder == "hub_access":
-        return hub_access(frames[raster.inputs[0]], boundary, raster.grid)
+    if raster.builder == "distance":
+        points = gpd.GeoDataFrame(pd.concat([frames[i] for i in raster.inputs], ignore_index=True), crs=WGS84)
+        return distance_to_points(points, boundary, raster.grid)
     return class_map(frames, boundary, raster)
 
 
@@ -224,8 +227,8 @@ def build_raster(raster: RasterLayer, data_dir: Path, gpkg: Path, out_dir: Path,
 
 
 def build_rasters(data_dir: Path, gpkg: Path, vector_stamp: str, force: bool = False,
-                  raster_dir: Path = DEFAULT_RASTER_DIR) -> tuple[RasterBuildResult, ...]:
-    """Build every raster of the raster catalog next to the GeoPackage."""
-    rasters = load_raster_catalog(raster_dir, data_dir)
+                  raster_dir: Path = DEFAULT_RASTER_DIR, vectors: Catalog | None = None) -> tuple[RasterBuildResult, ...]:
+    """Build every raster of the raster catalog next to the GeoPackage (roles resolved against `vectors`)."""
+    rasters = load_raster_catalog(raster_dir, data_dir, vectors)
     gpkg.parent.mkdir(parents=True, exist_ok=True)
     return tuple(build_raster(r, data_dir, gpkg, gpkg.parent, vector_stamp, force) for r in rasters.values())

@@ -122,8 +122,9 @@ def _reference_text(ids: list[str], places: dict[str, Place], where: str) -> str
     return "; ".join(f"{i}: {places[i].source}" for i in ids) or None
 
 
-def load_hubs(path: Path, refs: References, places: dict[str, Place] | None = None) -> gpd.GeoDataFrame:
-    """The logistics hubs file resolved to points, with status columns and reference places."""
+def load_hubs(path: Path, refs: References, places: dict[str, Place] | None = None,
+              layer_id: str = "hubs") -> gpd.GeoDataFrame:
+    """The hubs file resolved to points, with status columns and reference places; ids `<layer_id>.<id>`."""
     places = places or {}
     rows = []
     for hub in _read_yaml(path) or []:
@@ -139,12 +140,13 @@ def load_hubs(path: Path, refs: References, places: dict[str, Place] | None = No
             row.update(geometry=shapely.Point(place.lon, place.lat), accuracy=place.accuracy, source=place.source)
         rows.append(row)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-    frame["feature_id"] = "logistics_hubs." + frame["id"].astype(str)
-    return frame.drop(columns=["id"])
+    frame["feature_id"] = f"{layer_id}." + frame["id"].astype(str)
+    return frame.rename(columns={"id": "hub_id"})
 
 
 def build_hubs(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
-    return load_hubs(data_dir / layer.files[0].path, refs, reference_places(layer, data_dir))
+    return load_hubs(data_dir / layer.files[0].path, refs, reference_places(layer, data_dir), layer.id).drop(
+        columns=["hub_id"])
 
 
 def split_antimeridian(coords: list[tuple[float, float]]):
@@ -170,9 +172,9 @@ def split_antimeridian(coords: list[tuple[float, float]]):
 def _resolve_waypoint(ref: str, hubs: gpd.GeoDataFrame, refs: References,
                       places: dict[str, Place]) -> tuple[float, float, str, str]:
     if ref.startswith("hub:"):
-        hub = hubs.loc[hubs["feature_id"] == f"logistics_hubs.{ref[4:]}"]
+        hub = hubs.loc[hubs["hub_id"] == ref[4:]]
         if hub.empty:
-            raise SourceError(f"waypoint '{ref}': no such hub in logistics_hubs")
+            raise SourceError(f"waypoint '{ref}': no such hub in the hubs file")
         pt = hub.geometry.iloc[0]
         return pt.x, pt.y, str(hub["name_en"].iloc[0]), str(hub["source"].iloc[0])
     if ref.startswith("ref:"):
@@ -260,12 +262,12 @@ def build_corridors(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDa
     table = _dwell_table(layer, data_dir)
     rows = []
     for spec in _read_yaml(data_dir / layer.files[0].path) or []:
-        where = f"corridors.yaml: corridor '{spec.get('id')}'"
+        where = f"{layer.files[0].path}: corridor '{spec.get('id')}'"
         coords, names, source, accuracy, km = _corridor_geometry(spec, hubs, refs, places)
         stops = dwell_stops(spec.get("dwell"), table, where)
         row = {k: v for k, v in spec.items() if k not in _CORRIDOR_SPEC_KEYS}
         row.update(status_columns(spec, where))
-        row.update(feature_id=f"corridors.{spec['id']}", geometry=split_antimeridian(coords), source=source,
+        row.update(feature_id=f"{layer.id}.{spec['id']}", geometry=split_antimeridian(coords), source=source,
                    accuracy=accuracy, waypoints=" → ".join(names),
                    length_km=round(geodesic_length_km(shapely.LineString(coords)), 1),
                    rail_km=round(km.get("rail", 0.0), 1), sea_km=round(km.get("sea", 0.0), 1),
@@ -304,7 +306,7 @@ def _warehouse_row(item: dict, doc: dict, layer: Layer, refs: References) -> dic
     if status == "reported" and not (item.get("reported_source") and item.get("reported_date")):
         raise SourceError(f"warehouse '{item['city']}': status reported needs reported_source and reported_date")
     return {
-        "feature_id": f"overseas_warehouses.{city.country.lower()}_{city.name.casefold().replace(' ', '_')}",
+        "feature_id": f"{layer.id}.{city.country.lower()}_{city.name.casefold().replace(' ', '_')}",
         "name_zh": f"海外仓（{city.name}）", "name_en": f"Overseas warehouse – {city.name}",
         "city": city.name, "country": city.country, "region": item.get("region", ""), "status": status,
         "reported_source": " ".join(str(item.get("reported_source", "")).split()) or None,
@@ -328,7 +330,7 @@ def build_warehouses(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoD
 BUILDERS = {
     "file": build_from_files,
     "hubs": build_hubs,
-    "corridors": build_corridors,
+    "routes": build_corridors,
     "warehouses": build_warehouses,
     "places": build_places,  # markets, science parks, port partners, the third ring (geo/places.py)
 }

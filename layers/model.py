@@ -17,7 +17,7 @@ BOUNDARY_LEVELS = ("country", "province", "county", "city")
 AUDIENCES = ("planner", "investor", "logistics")
 GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
-BUILDERS = ("file", "hubs", "corridors", "warehouses", "places")
+BUILDERS = ("file", "hubs", "routes", "warehouses", "places")
 # sited_count / sited_floor_area: the layer's features whose `plan_item` is the figure's `item` — how many are
 # mapped, and the sum of their published floor area (`floor_area_wan_m2`) — beside a figure the plan gives city-wide.
 FIGURE_MEASURES = ("area_km2", "feature_count", "target", "sited_count", "sited_floor_area")

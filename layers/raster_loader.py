@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from layers.catalog_loader import _Entry, load_entries
 from layers.raster_model import RASTER_AUDIENCES, RASTER_BUILDERS, RASTER_ROLES, RasterClass, RasterGrid, RasterLayer
+from layers.registry import Catalog
 
 LOGGER = logging.getLogger(__name__)
 DEFAULT_RASTER_DIR = Path(__file__).parent / "rasters"
@@ -62,6 +64,20 @@ def _classes(entry: _Entry) -> tuple[RasterClass, ...]:
     return tuple(out)
 
 
+def _role_classes(entry: _Entry, vectors: Catalog | None, first_code: int) -> tuple[RasterClass, ...]:
+    """One class per polygon layer of the roles `classes_from_roles` names, in catalog order, coloured with the
+    layer's fill colour: a zone or park added to the catalog joins the class map with nothing else to edit."""
+    roles = entry.items("classes_from_roles", [])
+    if not roles:
+        return ()
+    if vectors is None:
+        raise entry.fail("classes_from_roles", "needs the vector catalog to be loaded first")
+    layers = [lay for lay in vectors.with_role(*roles) if lay.geometry == "polygon"]
+    return tuple(RasterClass(first_code + i, lay.id, lay.title_zh, lay.title_en,
+                             str(lay.style.get("fill_color") or lay.style.get("color") or "#868e96"), 0.7)
+                 for i, lay in enumerate(layers))
+
+
 def _grid(entry: _Entry) -> RasterGrid:
     grid = entry.child("grid", entry.get("grid", dict))
     resolution = grid.get("resolution", float)
@@ -80,16 +96,25 @@ def _file(entry: _Entry, data_dir: Path | None) -> tuple[str, str | None]:
     return path, crs
 
 
-def _builder_fields(entry: _Entry, builder: str, data_dir: Path | None) -> dict:
+def _inputs(entry: _Entry, vectors: Catalog | None) -> tuple[str, ...]:
+    """`inputs` (layer ids) or `inputs_from_roles` (every point layer of those roles in the vector catalog)."""
+    roles = entry.items("inputs_from_roles", [])
+    if roles and vectors is None:
+        raise entry.fail("inputs_from_roles", "needs the vector catalog to be loaded first")
+    by_role = tuple(lay.id for lay in vectors.with_role(*roles) if lay.geometry == "point") if roles else ()
+    inputs = tuple(dict.fromkeys([*(str(v) for v in entry.items("inputs", [])), *by_role]))
+    if not inputs:
+        raise entry.fail("inputs", "a distance raster needs one or more point layers (inputs or inputs_from_roles)")
+    return inputs
+
+
+def _builder_fields(entry: _Entry, builder: str, data_dir: Path | None, vectors: Catalog | None) -> dict:
     if builder == "file":
         path, crs = _file(entry, data_dir)
         return {"file": path, "file_crs": crs}
     if builder == "class_map":
         return {"grid": _grid(entry), "inputs": ()}
-    inputs = tuple(str(v) for v in entry.items("inputs", []))
-    if len(inputs) != 1:
-        raise entry.fail("inputs", "hub_access needs exactly one point layer")
-    return {"grid": _grid(entry), "inputs": inputs}
+    return {"grid": _grid(entry), "inputs": _inputs(entry, vectors)}
 
 
 def _check_kind(entry: _Entry, builder: str, classes: tuple, colormap: str | None) -> None:
@@ -99,7 +124,7 @@ def _check_kind(entry: _Entry, builder: str, classes: tuple, colormap: str | Non
         raise entry.fail("colormap", "a continuous raster needs a colormap")
 
 
-def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None) -> RasterLayer:
+def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None, vectors: Catalog | None = None) -> RasterLayer:
     """Validate one raster catalog mapping and return its RasterLayer."""
     entry = _Entry(file, data)
     raster_id = entry.text("id")
@@ -110,6 +135,7 @@ def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None) -> Ra
     source = entry.child("source", entry.get("source", dict))
     title, band, legend = _titles(entry, "title"), _titles(entry, "band"), _titles(entry, "legend")
     classes, colormap = _classes(entry), entry.text("colormap", None)
+    classes += _role_classes(entry, vectors, max((c.code for c in classes), default=0) + 1)
     _check_kind(entry, builder, classes, colormap)
     return RasterLayer(
         id=raster_id, title_zh=title[0], title_en=title[1], builder=builder,
@@ -117,10 +143,12 @@ def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None) -> Ra
         licence=source.text("licence"), band_zh=band[0], band_en=band[1], unit=entry.text("unit"),
         legend_zh=legend[0], legend_en=legend[1], audiences=_audiences(entry), colormap=colormap,
         rescale=_rescale(entry), classes=classes, crs_note=entry.text("crs_note", ""),
-        order=entry.get("order", int, 100), catalog_file=file, **_builder_fields(entry, builder, data_dir),
+        order=entry.get("order", int, 100), catalog_file=file, **_builder_fields(entry, builder, data_dir, vectors),
     )
 
 
-def load_raster_catalog(raster_dir: Path | str = DEFAULT_RASTER_DIR, data_dir: Path | str | None = None) -> dict[str, RasterLayer]:
-    """Every *.yaml of the raster catalog directory, ordered by `order` then id; ids must be unique."""
-    return load_entries(raster_dir, parse_raster_entry, data_dir, required=False)
+def load_raster_catalog(raster_dir: Path | str = DEFAULT_RASTER_DIR, data_dir: Path | str | None = None,
+                        vectors: Catalog | None = None) -> dict[str, RasterLayer]:
+    """Every *.yaml of the raster catalog directory, ordered by `order` then id; ids must be unique. Classes and
+    inputs given by role are resolved against the vector catalog."""
+    return load_entries(raster_dir, partial(parse_raster_entry, vectors=vectors), data_dir, required=False)

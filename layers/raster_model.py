@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RASTER_BUILDERS = ("hub_access", "class_map", "file")
+RASTER_BUILDERS = ("distance", "class_map", "file")
 RASTER_AUDIENCES = ("planner", "investor", "logistics")
 # What a raster is for: `access` surfaces are summarised over every site (parks, markets, science parks) and the
 # site report; `elevation` gives corridor profiles; `classes` and `surface` are shown only.
@@ -55,7 +55,7 @@ class RasterLayer:
     colormap: str | None = None  # rio-tiler colormap name, for continuous rasters
     rescale: tuple[float, float] | None = None
     classes: tuple[RasterClass, ...] = ()
-    grid: RasterGrid | None = None  # built rasters (hub_access, class_map)
+    grid: RasterGrid | None = None  # built rasters (distance, class_map)
     inputs: tuple[str, ...] = ()  # vector layers a built raster is computed from
     file: str | None = None  # builder file: path relative to the data directory
     file_crs: str | None = None  # CRS to assign when the file has none

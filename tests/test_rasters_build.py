@@ -1,6 +1,7 @@
 """Built rasters checked against independent computations (pyproj geodesics, shapely point-in-polygon)."""
 
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,12 +17,13 @@ from geo.__main__ import main as geo_command
 from geo.build import build, stored_fingerprint
 from geo.raster_build import build_rasters
 from geo.settings import load_settings
-from layers import CatalogError
+from layers import CatalogError, load_catalog
 from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog, parse_raster_entry
 
 GEOD = Geod(ellps="WGS84")
 TO_GK = Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
 TO_LONLAT = Transformer.from_crs("EPSG:4549", "EPSG:4326", always_xy=True)
+ROOT = Path(__file__).resolve().parent.parent
 RASTERS = ("hub_access", "plan_zones", "terrain_cn")
 
 
@@ -80,15 +82,26 @@ def test_hub_access_nodata_exactly_outside_the_yiwu_boundary(data_dir, gpkg):
     assert agree > 0.9995 and inside.sum() * 0.01 == pytest.approx(1105, rel=0.02)
 
 
-def test_plan_zones_paint_each_layer_in_catalog_order(data_dir, gpkg):
+def zone_classes() -> list[tuple[int, str]]:
+    """(code, layer) of the class map, worked out from the catalog files: polygon layers of the roles the raster
+    entry names, codes from 1 in catalog order (`order`, then id)."""
+    entry = yaml.safe_load((DEFAULT_RASTER_DIR / "plan_zones.yaml").read_text(encoding="utf-8"))
+    vectors = [yaml.safe_load(f.read_text(encoding="utf-8")) for f in (ROOT / "layers" / "catalog").glob("*.yaml")]
+    chosen = sorted((v for v in vectors if v["role"] in entry["classes_from_roles"] and v["geometry"] == "polygon"),
+                    key=lambda v: (v.get("order", 100), v["id"]))
+    return [(code, v["id"]) for code, v in enumerate(chosen, 1)]
+
+
+def test_plan_zones_paint_every_zone_and_park_smaller_over_larger(data_dir, gpkg):
     data, transform, nodata, _, _ = read(data_dir, "plan_zones")
     xs, ys = centres(transform, data.shape)
     expected = np.where(shapely.contains_xy(gk_geometry(gpkg, "yiwu_boundary"), xs, ys), 0, 255)
-    for code, layer in enumerate(("second_ring_266", "yixi_84", "world_capital_of_light", "green_power_town"), 1):
+    classes = sorted(zone_classes(), key=lambda cl: -gk_geometry(gpkg, cl[1]).area)
+    for code, layer in classes:
         hit = shapely.contains_xy(gk_geometry(gpkg, layer), xs, ys) & (expected != 255)
         expected[hit] = code
     assert nodata == 255 and (data == expected).mean() > 0.9995
-    assert set(np.unique(data)) == {0, 1, 2, 3, 4, 255}
+    assert set(np.unique(data)) == {0, 255} | {code for code, _ in classes}
 
 
 def test_terrain_cn_keeps_the_dem_values_and_says_its_crs_was_assigned(data_dir):
@@ -113,14 +126,14 @@ def test_raster_build_is_skipped_when_inputs_are_unchanged_and_redone_when_the_e
     out = tmp_path / "build" / "yiwu.gpkg"
     out.parent.mkdir()
     shutil.copy(gpkg, out)
-    first = build_rasters(data_dir, out, stored_fingerprint(out), raster_dir=raster_dir)
-    second = build_rasters(data_dir, out, stored_fingerprint(out), raster_dir=raster_dir)
+    first = build_rasters(data_dir, out, stored_fingerprint(out), raster_dir=raster_dir, vectors=load_catalog())
+    second = build_rasters(data_dir, out, stored_fingerprint(out), raster_dir=raster_dir, vectors=load_catalog())
     assert all(r.rebuilt for r in first) and not any(r.rebuilt for r in second)
     assert not list(out.parent.glob(".*tmp*"))
 
 
 def test_raster_catalog_errors_name_the_file_and_the_field():
-    catalog = load_raster_catalog()
+    catalog = load_raster_catalog(vectors=load_catalog())
     assert list(catalog) == list(RASTERS) and catalog["terrain_cn"].file_crs == "EPSG:4326"
     good = yaml.safe_load((DEFAULT_RASTER_DIR / "hub_access.yaml").read_text(encoding="utf-8"))
     for field, value, where in (("rescale", [5, 1], "rescale"), ("audiences", ["nobody"], "audiences"),

@@ -10,6 +10,7 @@ from types import MappingProxyType
 import geopandas as gpd
 
 from geo.export import DOWNLOADS
+from geo.limits import MAX_ITEMS_LIMIT
 from geo.serialize import feature_collection
 from layers import Layer
 from layers.raster_model import RasterLayer
@@ -22,9 +23,13 @@ from webmap.views import VIEWS, View, layers_for
 
 LOGGER = logging.getLogger(__name__)
 EMBED_LIMIT_BYTES = 150_000  # larger layers are fetched from the data API by the page
+ITEMS_ENDPOINT = "collections.items"
 
 
-def layer_options(layer: Layer, lang: str) -> dict:
+Link = Callable[..., str]  # link(endpoint, **values) -> the URL path of an endpoint of the app (api/urls.path_url)
+
+
+def layer_options(layer: Layer, lang: str, link: Link) -> dict:
     """Style and popup options of one layer, passed to JavaScript through tojson."""
     text = strings(lang)
     style = dict(layer.style)
@@ -36,15 +41,16 @@ def layer_options(layer: Layer, lang: str) -> dict:
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
               "schematic_note": text["schematic_note"], "values": text["values"]}
     title_field = "name_en" if lang == "en" else "name_zh"
-    downloads = {"label": text["download"], "links": download_links(layer.id)}
+    downloads = {"label": text["download"], "links": download_links(layer.id, link)}
     return {"id": layer.id, "style": style,
             "popup": {"fields": fields, "labels": labels, "title_field": title_field, "downloads": downloads}}
 
 
-def download_links(layer_id: str) -> list[dict]:
-    """The whole layer as GeoJSON and in each download format of the data API (/collections/{id}/items)."""
+def download_links(layer_id: str, link: Link) -> list[dict]:
+    """The whole layer as GeoJSON and in each download format of the data API (the collection's items)."""
     formats = [("GeoJSON", "json")] + [(spec.name, fmt) for fmt, spec in DOWNLOADS.items()]
-    return [{"label": label, "href": f"/collections/{layer_id}/items?f={fmt}&limit=10000"} for label, fmt in formats]
+    return [{"label": label, "href": link(ITEMS_ENDPOINT, collection_id=layer_id, f=fmt, limit=MAX_ITEMS_LIMIT)}
+            for label, fmt in formats]
 
 
 def legend_entry(layer: Layer, lang: str) -> dict:
@@ -58,16 +64,16 @@ def legend_entry(layer: Layer, lang: str) -> dict:
     return entry
 
 
-MINIMAP_LAYERS = ("world_countries", "zhejiang_province", "jinhua_counties", "yiwu_boundary")
+BOUNDARY_ORDER = ("country", "province", "county", "city")  # minimap: the boundaries, widest first
 MILESTONES = (2020, 2021, 2025, 2035)  # plan baseline, first year, 14th FYP target, 2035 vision
 
 
 def tools_options(layers: list[Layer], lang: str) -> dict:
     """Options of the map tools: labels in the page language, the context layers drawn in the minimap."""
-    ids = {layer.id for layer in layers}
     return {"lang": lang, "labels": strings(lang)["tools"], "milestones": list(MILESTONES),
             "titles": {layer.id: layer.title(lang) for layer in layers},
-            "minimap_layers": [i for i in MINIMAP_LAYERS if i in ids]}
+            "minimap_layers": [lay.id for lay in sorted((lay for lay in layers if lay.role == "boundary"),
+                                                        key=lambda lay: BOUNDARY_ORDER.index(lay.boundary_level))]}
 
 
 def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str, str]]:
@@ -79,7 +85,7 @@ def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str,
 
 
 def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], gpd.GeoDataFrame],
-              items_url: Callable[[str], str], lang: str = "zh", tianditu_key: str | None = None,
+              link: Link, lang: str = "zh", tianditu_key: str | None = None,
               rasters: Mapping[str, RasterLayer] = MappingProxyType({})) -> OfflineMap:
     """The folium map of a view: grouped overlays, legend, header; small layers embedded, large ones fetched."""
     text = strings(lang)
@@ -90,8 +96,9 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
     for layer in layers:
         data = feature_collection(frame_of(layer.id))
         embed = len(json.dumps(data, ensure_ascii=False)) <= EMBED_LIMIT_BYTES
-        element = PlanLayer(layer.title(lang), layer_options(layer, lang), data=data if embed else None,
-                            url=None if embed else items_url(layer.id), show=view.shows(layer))
+        element = PlanLayer(layer.title(lang), layer_options(layer, lang, link), data=data if embed else None,
+                            url=None if embed else link(ITEMS_ENDPOINT, collection_id=layer.id,
+                                                        limit=MAX_ITEMS_LIMIT), show=view.shows(layer))
         element.add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
     LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), collapsed=False).add_to(fmap)

@@ -1,132 +1,30 @@
-"""Chinese (default) and English strings of the map pages."""
+"""The translation catalog: every word shown to people, Chinese (default) and English, from webmap/messages.yaml
+(one YAML tree per language). Pages, popups, reports and errors read it through `strings(lang)`."""
 
 from __future__ import annotations
 
-STRINGS = {
-    "zh": {
-        "site": "义乌“十四五”规划空间一张图",
-        "views": {"overview": "总览", "planner": "规划视图", "investor": "投资视图", "logistics": "物流视图"},
-        "groups": {"zones": "规划分区", "parks": "产业平台", "markets": "商贸市场", "logistics": "物流枢纽", "corridors": "开放通道",
-                   "warehouses": "海外仓", "context": "行政区划（底图）"},
-        "legend": "图例", "schematic": "示意", "plan": "规划条款", "accuracy": "精度", "source": "来源",
-        "download": "下载本图层",
-        "schematic_note": "示意图形：位置与轮廓为示意，面积与规划数字一致",
-        "switch_lang": "English",
-        "errors": {"no_view": "地图视图“{view}”不存在（可用：planner、investor、logistics）"},
-        "basemaps": {"offline": "离线底图（本地行政区划）", "osm": "OpenStreetMap（在线）",
-                     "tianditu_vec": "天地图矢量（在线）", "tianditu_img": "天地图影像（在线）",
-                     "amap": "高德地图（在线，GCJ-02）"},
-        "values": {"mode": {"rail": "铁路", "sea": "海运", "sea-rail": "海铁联运", "road": "公路"},
-                   "status": {"planned": "规划", "existing": "现状", "illustrative": "示意", "reported": "有报道",
-                              "under_construction": "在建"},
-                   "plan_status": {"planned": "规划", "existing": "现状"}},
-        "tools": {"search": "搜索名称（中文或英文）", "no_match": "无匹配", "coordinates": "经度, 纬度",
-                  "fullscreen": "全屏", "fullscreen_exit": "退出全屏", "download": "下载绘制的图形（GeoJSON）",
-                  "length": "长度", "area": "面积", "time": "规划年份",
-                  "swipe": "卷帘对比", "swipe_stop": "结束对比", "swipe_left": "左", "swipe_right": "右", "minimap_show": "显示鹰眼图", "minimap_hide": "隐藏鹰眼图"},
-        "analysis": {
-            "site_title": "选址合规检查", "site_hint": "用绘图工具画一个多边形，或上传 GeoJSON 文件，即可检查选址。",
-            "upload": "上传 GeoJSON 文件", "loading": "正在分析……", "error": "分析失败", "bad_file": "文件不是有效的 JSON",
-            "print": "打开可打印报告", "area": "面积（km²）", "inside_yiwu": "位于义乌市域内", "yes": "是", "no": "否",
-            "zones": "涉及的规划分区", "no_zones": "未涉及规划分区", "overlap_km2": "重叠（km²）",
-            "overlap_pct": "占选址（%）", "plan_ref": "条款", "accuracy": "精度", "hubs": "“四港”距离（由近及远）",
-            "distance_km": "距离（km）", "port_type": "类型", "status": "状态", "nearest_corridor": "最近通道",
-            "plan_clauses": "相关规划条款", "note": "说明", "name": "名称",
-            "parks_title": "产业平台", "industry": "产业筛选", "all_industries": "全部产业", "industries": "产业",
-            "target_output": "2025年产值目标（亿元）", "target_semiconductor": "其中半导体（亿元）",
-            "distances": "距枢纽（km）", "hub_names": {"airport": "机场", "rail_port": "铁路口岸", "land_port": "陆港",
-                                                    "sea_port": "海港"},
-            "compare": "对比", "compare_pick": "勾选两个平台进行对比", "compare_title": "平台对比", "show_on_map": "在地图上显示",
-            "metrics": "通道指标", "length": "测地线长度（km）", "published_length": "公布里程（km）",
-            "difference": "差异", "countries": "途经国家（按顺序）", "border_crossing": "出境口岸",
-            "transit_days": "运输天数", "speed": "按 {speed} km/h 计", "profile": "高程剖面（中国境内段）",
-            "elevation_m": "高程（m）", "km": "km", "hide": "收起", "show": "展开",
-            "port_types": {"air_port": "空港", "rail_port": "铁路口岸", "land_port": "陆港", "sea_port": "海港",
-                           "inland_sea_port": "内陆海港区", "bonded_zone": "综合保税区", "express_hub": "快递枢纽",
-                           "info_port": "信息港", "rail_station": "铁路车站"},
-        },
-        "accuracies": {"official_boundary": "官方行政界线", "dataset_point": "数据集坐标",
-                       "geocoded_city": "城市坐标（地理编码）", "schematic": "示意"},
-        "fields": {"name_zh": "名称", "name_en": "英文名", "adcode": "行政区划代码", "area_km2": "面积（km²）",
-                   "placement": "位置说明", "year": "年份", "industries_zh": "产业", "industries_en": "产业（英文）",
-                   "target_output_2025_yi_yuan": "2025年产值目标（亿元）",
-                   "target_semiconductor_2025_yi_yuan": "其中半导体（亿元）", "port_type": "类型",
-                   "four_ports": "“四港”", "status": "状态", "relation": "关系", "plan_figures": "规划指标",
-                   "mode": "方式", "length_km": "测地线长度（km）", "published_length_km": "公布里程（km）",
-                   "length_diff_pct": "差异（%）", "border_crossing": "出境口岸", "waypoints": "途经",
-                   "note": "说明", "country": "国家", "region": "区域", "reported_source": "报道来源",
-                   "iso3": "ISO3", "plan_status": "规划状态（2021）", "status_as_of": "现状日期",
-                   "status_source": "现状来源", "opened": "开通日期", "references": "参照地点",
-                   "published_length_source": "里程来源", "published_days": "公布运行天数",
-                   "dwell_stops": "口岸/换装停留", "reported_date": "报道日期"},
-    },
-    "en": {
-        "site": "Yiwu 14th Five-Year Plan map",
-        "views": {"overview": "Overview", "planner": "Planner", "investor": "Investor", "logistics": "Logistics"},
-        "groups": {"zones": "Plan zones", "parks": "Industrial parks", "markets": "Markets", "logistics": "Logistics hubs",
-                   "corridors": "Corridors", "warehouses": "Overseas warehouses", "context": "Boundaries (base)"},
-        "legend": "Legend", "schematic": "schematic", "plan": "Plan clause", "accuracy": "Accuracy",
-        "download": "Download this layer",
-        "source": "Source",
-        "schematic_note": "Schematic shape: position and outline are indicative; the area matches the plan figure",
-        "switch_lang": "中文",
-        "errors": {"no_view": "map view '{view}' does not exist (planner, investor, logistics)"},
-        "basemaps": {"offline": "Offline base (own boundaries)", "osm": "OpenStreetMap (online)",
-                     "tianditu_vec": "Tianditu vector (online)", "tianditu_img": "Tianditu imagery (online)",
-                     "amap": "AMap (online, GCJ-02)"},
-        "values": {"mode": {"rail": "rail", "sea": "sea", "sea-rail": "sea-rail", "road": "road"},
-                   "status": {"planned": "planned", "existing": "existing", "illustrative": "illustrative",
-                              "reported": "reported", "under_construction": "under construction"},
-                   "plan_status": {"planned": "planned", "existing": "existing"}},
-        "tools": {"search": "Search by name (English or Chinese)", "no_match": "No match",
-                  "coordinates": "Lon, Lat", "fullscreen": "Full screen", "fullscreen_exit": "Exit full screen",
-                  "download": "Download drawn shapes (GeoJSON)", "length": "Length", "area": "Area",
-                  "time": "Plan year", "swipe": "Compare (swipe)", "swipe_stop": "End comparison",
-                  "swipe_left": "Left", "swipe_right": "Right",
-                  "minimap_show": "Show overview map", "minimap_hide": "Hide overview map"},
-        "analysis": {
-            "site_title": "Site compliance check",
-            "site_hint": "Draw a polygon with the drawing tools, or upload a GeoJSON file, to check a site.",
-            "upload": "Upload a GeoJSON file", "loading": "Analysing…", "error": "Analysis failed",
-            "bad_file": "The file is not valid JSON", "print": "Open printable report", "area": "Area (km²)",
-            "inside_yiwu": "Inside Yiwu", "yes": "yes", "no": "no", "zones": "Plan zones touched",
-            "no_zones": "No plan zone touched", "overlap_km2": "Overlap (km²)", "overlap_pct": "Of the site (%)",
-            "plan_ref": "Clause", "accuracy": "Accuracy", "hubs": "Hubs (nearest first)", "distance_km": "Distance (km)",
-            "port_type": "Type", "status": "Status", "nearest_corridor": "Nearest corridor",
-            "plan_clauses": "Plan clauses", "note": "Note", "name": "Name",
-            "parks_title": "Industrial parks", "industry": "Industry filter", "all_industries": "All industries",
-            "industries": "Industries", "target_output": "2025 output target (100 M CNY)",
-            "target_semiconductor": "of which semiconductors (100 M CNY)", "distances": "Distance to hubs (km)",
-            "hub_names": {"airport": "Airport", "rail_port": "Rail port", "land_port": "Land port",
-                          "sea_port": "Sea port"},
-            "compare": "Compare", "compare_pick": "Tick two parks to compare them", "compare_title": "Comparison",
-            "show_on_map": "Show on map", "metrics": "Corridor metrics", "length": "Geodesic length (km)",
-            "published_length": "Published length (km)", "difference": "Difference",
-            "countries": "Countries crossed (in order)", "border_crossing": "Border crossing",
-            "transit_days": "Transit days", "speed": "at {speed} km/h", "profile": "Elevation profile (China part)",
-            "elevation_m": "Elevation (m)", "km": "km", "hide": "Hide", "show": "Show",
-            "port_types": {"air_port": "airport", "rail_port": "rail port", "land_port": "land port",
-                           "sea_port": "sea port", "inland_sea_port": "inland sea-port area", "bonded_zone": "bonded zone",
-                           "express_hub": "express hub", "info_port": "information port", "rail_station": "rail station"},
-        },
-        "accuracies": {"official_boundary": "official boundary", "dataset_point": "dataset point",
-                       "geocoded_city": "city coordinates (geocoded)", "schematic": "schematic"},
-        "fields": {"name_zh": "Name (zh)", "name_en": "Name", "adcode": "Admin code", "area_km2": "Area (km²)",
-                   "placement": "Placement", "year": "Year", "industries_zh": "Industries (zh)",
-                   "industries_en": "Industries", "target_output_2025_yi_yuan": "2025 output target (100 M CNY)",
-                   "target_semiconductor_2025_yi_yuan": "of which semiconductors (100 M CNY)",
-                   "port_type": "Type", "four_ports": "Four ports", "status": "Status", "relation": "Relation",
-                   "plan_figures": "Plan figures", "mode": "Mode", "length_km": "Geodesic length (km)",
-                   "published_length_km": "Published length (km)", "length_diff_pct": "Difference (%)",
-                   "border_crossing": "Border crossing", "waypoints": "Via", "note": "Note", "country": "Country",
-                   "region": "Region", "reported_source": "Reported by", "iso3": "ISO3",
-                   "plan_status": "Plan status (2021)", "status_as_of": "Status as of",
-                   "status_source": "Status source", "opened": "Opened", "references": "Reference places",
-                   "published_length_source": "Length source", "published_days": "Published journey days",
-                   "dwell_stops": "Border / gauge-change stops", "reported_date": "Reported on"},
-    },
-}
+import logging
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+LOGGER = logging.getLogger(__name__)
+MESSAGES = Path(__file__).parent / "messages.yaml"
+LANGS = ("zh", "en")
+
+
+@cache
+def catalog() -> dict[str, dict]:
+    """Both languages' trees, read once."""
+    return yaml.safe_load(MESSAGES.read_text(encoding="utf-8"))
 
 
 def strings(lang: str) -> dict:
-    return STRINGS["en" if lang == "en" else "zh"]
+    """The tree of one language (Chinese for anything but `en`)."""
+    return catalog()["en" if lang == "en" else "zh"]
+
+
+def report_text(lang: str) -> dict:
+    """Labels of the analysis pages (site report, indicators)."""
+    return strings(lang)["report"]

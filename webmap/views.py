@@ -15,21 +15,22 @@ class View:
     center: tuple[float, float]  # lat, lon (Leaflet order)
     zoom: int
     hidden_groups: tuple[str, ...] = ()  # groups shown in the control but off at load
-    hidden_layers: tuple[str, ...] = ()  # layers in the control but off at load (fetched only when switched on)
+    hidden_levels: tuple[str, ...] = ()  # boundary levels in the control but off at load (fetched when switched on)
 
     def shows(self, layer: Layer) -> bool:
         """Whether the layer is on when the page opens."""
-        return layer.group not in self.hidden_groups and layer.id not in self.hidden_layers
+        hidden_boundary = layer.role == "boundary" and layer.boundary_level in self.hidden_levels
+        return layer.group not in self.hidden_groups and not hidden_boundary
 
 
 VIEWS = {
     # world and province outlines are the world-scale base: off at city scale, loaded when switched on
     "overview": View("overview", "/", None, (29.31, 120.07), 10,
-                     hidden_layers=("world_countries", "zhejiang_province")),
+                     hidden_levels=("country", "province")),
     "planner": View("planner", "/map/planner", "planner", (29.31, 120.06), 11),
     "investor": View("investor", "/map/investor", "investor", (29.31, 120.06), 11),
     "logistics": View("logistics", "/map/logistics", "logistics", (40.0, 60.0), 3,
-                      hidden_layers=("zhejiang_province",)),  # a speck at world scale; 0.5 MB when fetched
+                      hidden_levels=("province",)),  # a speck at world scale; 0.5 MB when fetched
 }
 
 
