@@ -42,7 +42,7 @@ class _Counter:
 
 
 def _position(value: object, where: str) -> None:
-    if not isinstance(value, list) or len(value) not in (2, 3) or \
+    if not isinstance(value, (list, tuple)) or len(value) not in (2, 3) or \
             not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise InvalidGeometryError(f"{where}: a position must be [lon, lat] (or [lon, lat, height]) numbers")
     lon, lat = value[0], value[1]
@@ -59,7 +59,7 @@ def _coordinates(value: object, depth: int, where: str, counter: _Counter) -> No
         if level == 0:
             _position(item, path)
             continue
-        if not isinstance(item, list):
+        if not isinstance(item, (list, tuple)):
             raise InvalidGeometryError(f"{path}: must be an array")
         if level == 1:
             counter.add(len(item))
