@@ -1,4 +1,4 @@
-"""Analysis panels of the audience maps, drawn by static/yiwu-analysis.js from the analysis API:
+"""Analysis panels of the audience maps, drawn by static/js/analysis/ from the analysis API:
 the planner's site check (draw or upload → /analysis/site), the investor's park cards, filter and comparison
 (/parks, /parks/compare) and the logistics corridor popups' metrics and elevation profile
 (/corridors/{id}/metrics). Options reach JavaScript through `tojson`; every value is set with textContent."""
@@ -11,24 +11,22 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from webmap.assets import static_url
-from webmap.elements import OUR_CSS, OUR_JS
+from webmap.elements import OUR_CSS
 from webmap.i18n import strings
 from webmap.views import View
 
-ANALYSIS_JS = [*OUR_JS, ("yiwu_analysis_js", static_url("yiwu-analysis.js"))]
 ANALYSIS_CSS = [*OUR_CSS, ("yiwu_analysis_css", static_url("yiwu-analysis.css"))]
 URLS = {"site": "/analysis/site", "parks": "/parks", "compare": "/parks/compare", "metrics": "/corridors/{id}/metrics"}
 
 
 class AnalysisPanel(JSCSSMixin, MacroElement):
-    """Calls `YiwuAnalysis[kind](map, options)`; add it after MapTools (it uses the layers and the draw tools)."""
+    """Calls `YiwuMap.analysis[kind](map, options)`; add it after MapTools (it uses the layers and the draw tools)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        YiwuAnalysis[{{ this.kind|tojson }}]({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        YiwuMap.analysis[{{ this.kind|tojson }}]({{ this._parent.get_name() }}, {{ this.options|tojson }});
         {% endmacro %}
     """)
-    default_js = ANALYSIS_JS
     default_css = ANALYSIS_CSS
 
     def __init__(self, kind: str, options: dict):
