@@ -5,7 +5,7 @@ legend in the raster's unit. All text reaches the page as JSON and is set with t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
@@ -71,17 +71,21 @@ def default_tilejson_url(raster_id: str) -> str:
     return f"/rasters/{raster_id}/tilejson.json"
 
 
-def raster_options(raster: RasterLayer, lang: str) -> dict:
+def raster_options(raster: RasterLayer, lang: str, tilejson_url: Callable[[str], str] = default_tilejson_url) -> dict:
+    """One raster's options: title, label of the layer control, TileJSON URL (`tilejson_url(raster id)`), legend."""
     # the grouped layer control writes names with innerHTML: the title is escaped, the span only marks the raster
     label_html = f'<span data-raster="{escape(raster.id)}">{escape(raster.title(lang))}</span>'
-    return {"id": raster.id, "title": raster.title(lang), "label_html": label_html, "tilejson": f"/rasters/{raster.id}/tilejson.json",
+    return {"id": raster.id, "title": raster.title(lang), "label_html": label_html, "tilejson": tilejson_url(raster.id),
             "opacity": OPACITY, "legend": legend_options(raster, lang)}
 
 
-def add_raster_overlays(fmap, view: View, lang: str, rasters: Mapping[str, RasterLayer]) -> RasterOverlays | None:
-    """Add the view's raster overlays to the map's grouped layer control (added before); None when it has none."""
+def add_raster_overlays(fmap, view: View, lang: str, rasters: Mapping[str, RasterLayer],
+                        tilejson_url: Callable[[str], str] = default_tilejson_url) -> RasterOverlays | None:
+    """Add the view's raster overlays to the map's grouped layer control (added before); None when it has none.
+    `tilejson_url(raster id)` is the URL of the raster's TileJSON (GET /rasters/{id}/tilejson.json)."""
     shown = rasters_for(view, rasters)
     if not shown:
         return None
-    options = {"title": CONTROL_TITLE.get(lang, CONTROL_TITLE["zh"]), "rasters": [raster_options(r, lang) for r in shown]}
+    options = {"title": CONTROL_TITLE.get(lang, CONTROL_TITLE["zh"]),
+               "rasters": [raster_options(r, lang, tilejson_url) for r in shown]}
     return RasterOverlays(options).add_to(fmap)
