@@ -8,10 +8,13 @@ PORT ?= 8000
 # Debian packages the targets need, installed only when missing.
 APT_SETUP := nodejs npm
 APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin
+# ESLint for our own JavaScript (webmap/static/js), pinned in tools/js/package-lock.json; config: eslint.config.mjs
+JS_TOOLS := tools/js/node_modules
+ESLINT := $(JS_TOOLS)/.bin/eslint
 
 .PHONY: setup apt-setup apt-test data run test lint bench extract schematics freeze clean
 
-setup: $(VENV)/.installed webmap/node_modules/.installed
+setup: $(VENV)/.installed webmap/node_modules/.installed $(JS_TOOLS)/.installed
 
 apt-setup:
 	@missing=""; for p in $(APT_SETUP); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,6 +36,10 @@ webmap/node_modules/.installed: webmap/package.json webmap/package-lock.json | a
 	npm ci --prefix webmap --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(JS_TOOLS)/.installed: tools/js/package.json tools/js/package-lock.json | apt-setup
+	npm ci --prefix tools/js --no-audit --no-fund --loglevel=error
+	touch $@
+
 data: setup
 	$(PY) -m geo build
 
@@ -42,8 +49,10 @@ run: data
 test: setup apt-test data lint
 	$(PY) -m pytest -q
 
+# ruff (Python) and ESLint (our ES modules); `make test` runs this first
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(ESLINT) --max-warnings 0 .
 
 bench: data
 	$(PY) -m bench

@@ -239,7 +239,7 @@ def test_api_values_are_rendered_as_text_never_html(browser, base_url):
                                     "plan_ref": EVIL, "accuracy": EVIL}],
                          "hubs": [{**named, "id": "h", "port_type": EVIL, "status": EVIL, "distance_km": 1}],
                          "nearest_corridor": {**named, "id": "c", "distance_km": 0}})
-    browser.execute_script("return YiwuAnalysis.analyseSite({type: 'Point', coordinates: [120, 29.3]});")
+    browser.execute_script("return YiwuMap.analysis.analyseSite({type: 'Point', coordinates: [120, 29.3]});")
     wait_state(browser, ".yiwu-site-report")
     assert_rendered_as_text(browser, ".yiwu-site-panel")
     open_page(browser, base_url, "/map/investor")

@@ -30,7 +30,7 @@ def test_page_carries_every_layer_of_its_audience(client, app, view_id, lang):
         title = entry["title"][lang]
         assert title in html or json.dumps(title)[1:-1] in html, entry["id"]
         assert f'"id": "{entry["id"]}"' in html
-    assert "groupedLayers" in html and "YiwuMap.legend" in html
+    assert "YiwuMap.layerControl(" in html and "YiwuMap.legend(" in html
 
 
 def test_overview_has_all_eight_plan_layers(client):

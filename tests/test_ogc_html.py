@@ -14,11 +14,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 def test_items_page_map_draws_every_feature(browser, base_url, client):
     features = client.get("/collections/logistics_hubs/items?limit=100").get_json()["features"]
     browser.get(base_url + "/collections/logistics_hubs/items?f=html&limit=100")
-    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!window.OgcItems"))
-    drawn = browser.execute_script("return OgcItems.layer.getLayers().length")
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.items)"))
+    drawn = browser.execute_script("return YiwuMap.items.getLayers().length")
     assert drawn == len(features)
     text = browser.execute_script(
-        "var l = OgcItems.layer.getLayers()[0]; l.openPopup(); "
+        "var l = YiwuMap.items.getLayers()[0]; l.openPopup(); "
         "return document.querySelector('.leaflet-popup-content').textContent")
     assert features[0]["properties"]["name_zh"] in text
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

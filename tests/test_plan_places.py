@@ -110,7 +110,7 @@ def test_plan_quotes_are_verbatim_under_their_clause(gpkg):
     ("满洲里", "Manzhouli"), ("伊宁", "Yining"), ("塔城", "Tacheng"), ("三环", "third ring"),
 ])
 def test_search_finds_each_new_place_by_chinese_and_english_name(client, zh, en):
-    """The map search matches a substring of name_zh or name_en of the features on the page (yiwu-tools.js)."""
+    """The map search matches a substring of name_zh or name_en of the features on the page (static/js/tools/search.js)."""
     names = []
     for layer in NEW_LAYERS:
         body = client.get(f"/collections/{layer}/items?limit=100").get_json()

@@ -16,7 +16,7 @@ VIEW_RASTERS = {"/": ["hub_access", "plan_zones", "terrain_cn"], "/map/planner":
 
 
 def raster_options(html: str) -> dict:
-    match = re.search(r'\}\)\(map_\w+, (\{"rasters": .*?\})\);\n', html)
+    match = re.search(r'YiwuMap\.rasters\(map_\w+, (\{"rasters": .*?\})\);\n', html)
     assert match, "raster overlay control missing"
     return json.loads(match.group(1))
 
@@ -58,7 +58,7 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(browser, base_url):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(base_url + "/map/planner?lang=en")
-    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map)"))
     browser.get_log("performance")
     assert not browser.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
     box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
@@ -76,7 +76,7 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(browser, base_url):
     assert "Distance to nearest hub (km)" in legend.text and "≥ 30 km" in legend.text
     box.click()
     assert not browser.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
-    assert not browser.execute_script("return YiwuMap.map.hasLayer(YiwuRasters.hub_access)")
+    assert not browser.execute_script("return YiwuMap.map.hasLayer(YiwuMap.rasterLayers.hub_access)")
 
 
 @needs_chromium
@@ -85,7 +85,7 @@ def test_raster_tiles_follow_the_gcj02_basemap(browser, base_url):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(base_url + "/map/planner")
-    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!window.YiwuRasters"))
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map)"))
     box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)  # the swipe control covers the list's foot
     box.click()
@@ -96,4 +96,4 @@ def test_raster_tiles_follow_the_gcj02_basemap(browser, base_url):
     WebDriverWait(browser, 20).until(lambda d: any("datum=gcj02" in u for u, _ in tile_responses(d)))
     radios[0].click()
     WebDriverWait(browser, 20).until(lambda d: d.execute_script(
-        "return Object.values(YiwuRasters.hub_access._layers)[0]._url.indexOf('datum') < 0"))
+        "return Object.values(YiwuMap.rasterLayers.hub_access._layers)[0]._url.indexOf('datum') < 0"))

@@ -1,9 +1,12 @@
-"""Analysis panels of the audience maps, drawn by static/yiwu-analysis.js from the analysis API:
-the planner's site check (draw or upload → /analysis/site), the investor's park cards, filter and comparison
-(/parks, /parks/compare) and the logistics corridor popups' metrics and elevation profile
-(/corridors/{id}/metrics). Options reach JavaScript through `tojson`; every value is set with textContent."""
+"""Analysis panels of the audience maps, drawn by static/js/analysis/ from the analysis API: the planner's site
+check (draw or upload → the site URL), the investor's park cards, filter and comparison (the parks and compare
+URLs) and the logistics corridor popups' metrics and elevation profile (the metrics URL). Options reach JavaScript
+through `tojson`; every value is set with textContent."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import folium
 from branca.element import MacroElement
@@ -11,24 +14,25 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from webmap.assets import static_url
-from webmap.elements import OUR_CSS, OUR_JS
+from webmap.elements import OUR_CSS
 from webmap.i18n import strings
 from webmap.views import View
 
-ANALYSIS_JS = [*OUR_JS, ("yiwu_analysis_js", static_url("yiwu-analysis.js"))]
 ANALYSIS_CSS = [*OUR_CSS, ("yiwu_analysis_css", static_url("yiwu-analysis.css"))]
-URLS = {"site": "/analysis/site", "parks": "/parks", "compare": "/parks/compare", "metrics": "/corridors/{id}/metrics"}
+URL_KEYS = ("site", "parks", "compare", "metrics")  # metrics: a template with the placeholder {id} (corridor id)
+# The app's paths today, until webmap/build.py passes the URLs it builds from the routes (see add_analysis_panels).
+DEFAULT_URLS = MappingProxyType({"site": "/analysis/site", "parks": "/parks", "compare": "/parks/compare",
+                                 "metrics": "/corridors/{id}/metrics"})
 
 
 class AnalysisPanel(JSCSSMixin, MacroElement):
-    """Calls `YiwuAnalysis[kind](map, options)`; add it after MapTools (it uses the layers and the draw tools)."""
+    """Calls `YiwuMap.analysis[kind](map, options)`; add it after MapTools (it uses the layers and the draw tools)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        YiwuAnalysis[{{ this.kind|tojson }}]({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        YiwuMap.analysis[{{ this.kind|tojson }}]({{ this._parent.get_name() }}, {{ this.options|tojson }});
         {% endmacro %}
     """)
-    default_js = ANALYSIS_JS
     default_css = ANALYSIS_CSS
 
     def __init__(self, kind: str, options: dict):
@@ -40,14 +44,29 @@ class AnalysisPanel(JSCSSMixin, MacroElement):
 KINDS = {"planner": "sitePanel", "investor": "parksPanel", "logistics": "corridorMetrics"}
 
 
-def panel_options(lang: str) -> dict:
+def panel_urls(urls: Mapping[str, str]) -> dict[str, str]:
+    """The four URLs the panels call, checked: every key of URL_KEYS, and `metrics` with its {id} placeholder (as
+    url_for writes it, %7Bid%7D, too)."""
+    missing = [key for key in URL_KEYS if key not in urls]
+    if missing:
+        raise ValueError(f"analysis panel URLs: missing {', '.join(missing)}")
+    out = {key: urls[key] for key in URL_KEYS}
+    out["metrics"] = out["metrics"].replace("%7Bid%7D", "{id}")
+    if "{id}" not in out["metrics"]:
+        raise ValueError(f"analysis panel URLs: 'metrics' must contain the placeholder {{id}}: {urls['metrics']!r}")
+    return out
+
+
+def panel_options(lang: str, urls: Mapping[str, str] = DEFAULT_URLS) -> dict:
+    """The panels' options: labels in the page language and the API URLs (`urls`: site, parks, compare, metrics)."""
     text = strings(lang)
     return {"lang": lang, "labels": text["analysis"], "values": text["values"], "accuracies": text["accuracies"],
-            "urls": URLS}
+            "urls": panel_urls(urls)}
 
 
-def add_analysis_panels(fmap: folium.Map, view: View, lang: str) -> None:
-    """The view's analysis panel, if it has one."""
+def add_analysis_panels(fmap: folium.Map, view: View, lang: str, urls: Mapping[str, str] = DEFAULT_URLS) -> None:
+    """The view's analysis panel, if it has one. `urls`: the paths of POST /analysis/site (`site`), GET /parks
+    (`parks`), GET /parks/compare (`compare`) and GET /corridors/{id}/metrics (`metrics`, with the literal {id})."""
     kind = KINDS.get(view.id)
     if kind:
-        AnalysisPanel(kind, panel_options(lang)).add_to(fmap)
+        AnalysisPanel(kind, panel_options(lang, urls)).add_to(fmap)

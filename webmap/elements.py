@@ -1,11 +1,12 @@
-"""Folium elements of our own: an offline Map, a vector layer fed embedded or from the data API,
-the legend, the page header and a grouped layer control with local assets. Options reach JavaScript
-through `tojson` only; attribute values are rendered by static/yiwu-map.js as text."""
+"""Folium elements of our own: an offline Map whose script runs as an ES module after our entry module, a vector
+layer fed embedded or from the data API, the legend, the map tools, the page header and a grouped layer control with
+local assets. Each element's script is a one-line call into `window.YiwuMap` (static/js/main.js, which documents
+it) with options passed through `tojson` only; attribute values are rendered by the modules as text."""
 
 from __future__ import annotations
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, Link, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import GroupedLayerControl
@@ -14,15 +15,58 @@ from markupsafe import escape
 
 from webmap.assets import static_url, vendor_url
 
-OUR_JS = [("yiwu_map_js", static_url("yiwu-map.js"))]
+MAIN_JS = static_url("js/main.js")  # the entry module of the map pages: sets window.YiwuMap
 OUR_CSS = [("yiwu_map_css", static_url("yiwu-map.css"))]
 
 
+class ModuleFigure(Figure):
+    """branca's Figure with folium's script block as `<script type="module">`. Module scripts run after the
+    document is parsed, in document order: after the entry module linked in the head (static/js/main.js), so the
+    map code finds `YiwuMap`. (A classic inline script at the end of the body would run before any module.)"""
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        "<html>\n"
+        "<head>\n"
+        "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
+        "    {{this.header.render(**kwargs)}}\n"
+        "</head>\n"
+        "<body>\n"
+        "    {{this.html.render(**kwargs)}}\n"
+        "</body>\n"
+        '<script type="module">\n'
+        "    {{this.script.render(**kwargs)}}\n"
+        "</script>\n"
+        "</html>\n",
+    )
+
+
+class ModuleLink(Link):
+    """`<script type="module" src=...>` (branca's JavascriptLink writes a classic script)."""
+
+    _template = Template('<script type="module" src="{{ this.url }}"></script>')
+
+    def __init__(self, url: str):
+        super().__init__(url=url, download=False)
+        self._name = "ModuleLink"
+
+
 class OfflineMap(folium.Map):
-    """folium.Map that loads only Leaflet, from the app itself (no jQuery, Bootstrap or CDN)."""
+    """folium.Map that loads only Leaflet, from the app itself (no jQuery, Bootstrap or CDN), and our entry module;
+    its page is a ModuleFigure. The map opts in to the draw tools (pmIgnore: false; leaflet-geoman's opt-in mode,
+    set by static/js/tools/draw.js before the map is made)."""
 
     default_js = [("leaflet", vendor_url("leaflet", "dist/leaflet.js"))]
     default_css = [("leaflet_css", vendor_url("leaflet", "dist/leaflet.css"))]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("pm_ignore", False)
+        super().__init__(*args, **kwargs)
+        ModuleFigure().add_child(self)  # in place of the Figure folium.Map made
+
+    def render(self, **kwargs):
+        super().render(**kwargs)  # the default_js/css links first: the module runs after every classic script
+        self.get_root().header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
 
 
 class PlanLayer(JSCSSMixin, Layer):
@@ -42,7 +86,6 @@ class PlanLayer(JSCSSMixin, Layer):
         {%- endif %}
         {% endmacro %}
     """)
-    default_js = OUR_JS
     default_css = OUR_CSS
 
     def __init__(self, name: str, options: dict, data: dict | None = None, url: str | None = None, show: bool = True):
@@ -59,7 +102,6 @@ class Legend(JSCSSMixin, MacroElement):
         YiwuMap.legend({{ this._parent.get_name() }}, {{ this.options|tojson }});
         {% endmacro %}
     """)
-    default_js = OUR_JS
     default_css = OUR_CSS
 
     def __init__(self, options: dict):
@@ -69,7 +111,7 @@ class Legend(JSCSSMixin, MacroElement):
 
 
 class MapTools(JSCSSMixin, MacroElement):
-    """Search, coordinates, permalink, fullscreen, minimap, draw/measure/download (static/yiwu-tools.js).
+    """Search, coordinates, permalink, fullscreen, minimap, draw/measure/download (static/js/tools/).
 
     Add it after the overlays: it indexes them for search, the minimap and the permalink."""
 
@@ -82,8 +124,6 @@ class MapTools(JSCSSMixin, MacroElement):
         ("leaflet_fullscreen", vendor_url("leaflet.fullscreen", "dist/Control.FullScreen.umd.js")),
         ("leaflet_minimap", vendor_url("leaflet-minimap", "dist/Control.MiniMap.min.js")),
         ("leaflet_geoman", vendor_url("@geoman-io/leaflet-geoman-free", "dist/leaflet-geoman.min.js")),
-        *OUR_JS,
-        ("yiwu_tools_js", static_url("yiwu-tools.js")),
     ]
     default_css = [
         ("leaflet_fullscreen_css", vendor_url("leaflet.fullscreen", "dist/Control.FullScreen.css")),
@@ -101,23 +141,18 @@ class MapTools(JSCSSMixin, MacroElement):
 class LocalGroupedLayerControl(GroupedLayerControl):
     """folium's grouped layer control with its plugin served locally; names escaped (the plugin uses innerHTML).
 
-    `basemaps` (webmap.basemaps) become its base layers, built by YiwuMap.basemaps; the first is on at load."""
+    `basemaps` (webmap.basemaps) become its base layers (static/js/basemaps.js); the first is on at load. The
+    overlays are the layers' JavaScript variables in folium's script."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        YiwuMap.control = L.control.groupedLayers(
-            YiwuMap.basemaps({{ this._parent.get_name() }}, {{ this.basemaps|tojson }}),
-            {
-            {%- for group_name, overlays in this.grouped_overlays.items() %}
-                {{ group_name|tojson }}: {
-                {%- for overlaykey, val in overlays.items() %}
-                    {{ overlaykey|tojson }}: {{ val }},
-                {%- endfor %}
-                },
-            {%- endfor %}
+        YiwuMap.layerControl({{ this._parent.get_name() }}, {{ this.basemaps|tojson }}, {
+        {%- for group_name, overlays in this.grouped_overlays.items() %}
+            {{ group_name|tojson }}: {
+            {%- for overlaykey, val in overlays.items() %}{{ overlaykey|tojson }}: {{ val }}, {% endfor -%}
             },
-            {{ this.options|tojson }}
-        ).addTo({{ this._parent.get_name() }});
+        {%- endfor %}
+        }, {{ this.options|tojson }});
         {% endmacro %}
     """)
 

@@ -1,0 +1,74 @@
+/* Shared parts of the analysis panels: API fetches, value formatting, tables and the side panel beside the map.
+   Every value is written with textContent, never as HTML. */
+import {append, el} from "../dom.js";
+
+export function fmt(value) {
+  return value === null || value === undefined || value === "" ? "–" : String(value);
+}
+
+export function nameOf(item, lang) {
+  return lang === "en" ? (item.name_en || item.name_zh || "") : (item.name_zh || item.name_en || "");
+}
+
+/* JSON from the API; a failed request rejects with the API's error description. */
+export function fetchJSON(url, init) {
+  return fetch(url, init).then((r) => r.json().catch(() => ({})).then((data) => {
+    if (!r.ok) { throw new Error(data.description || `HTTP ${r.status}`); }
+    return data;
+  }));
+}
+
+/* A table of [label, value] rows; `field` (optional third item) goes to the row's data-field. */
+export function table(rows, className) {
+  const t = el("table", `yiwu-a-table${className ? ` ${className}` : ""}`);
+  rows.forEach((row) => {
+    if (!row) { return; }
+    const tr = el("tr");
+    if (row[2]) { tr.setAttribute("data-field", row[2]); }
+    append(tr, [el("th", null, row[0]), el("td", null, fmt(row[1]))]);
+    t.appendChild(tr);
+  });
+  return t;
+}
+
+/* A table with a header row and rows of cells. */
+export function grid(headers, rows, className) {
+  const t = el("table", `yiwu-a-table yiwu-a-grid${className ? ` ${className}` : ""}`);
+  const head = el("tr");
+  headers.forEach((h) => { head.appendChild(el("th", null, h)); });
+  t.appendChild(head);
+  rows.forEach((cells) => {
+    const tr = el("tr");
+    cells.forEach((c) => { tr.appendChild(el("td", null, fmt(c))); });
+    t.appendChild(tr);
+  });
+  return t;
+}
+
+/* The side panel beside the map (the map narrows while it is open); returns its body. */
+export function sidePanel(map, title, labels, className) {
+  const root = el("aside", `yiwu-panel ${className}`);
+  const head = el("div", "yiwu-panel-head");
+  const toggle = el("button", "yiwu-panel-toggle", labels.hide);
+  toggle.type = "button";
+  const body = el("div", "yiwu-panel-body");
+  append(head, [el("h2", null, title), toggle]);
+  append(root, [head, body]);
+  document.body.appendChild(root);
+  document.body.classList.add("yiwu-panel-open");
+  toggle.addEventListener("click", () => {
+    const collapsed = root.classList.toggle("yiwu-panel-collapsed");
+    document.body.classList.toggle("yiwu-panel-collapsed", collapsed);
+    toggle.textContent = collapsed ? labels.show : labels.hide;
+    map.invalidateSize();
+  });
+  map.invalidateSize();
+  return body;
+}
+
+export function section(title, className) {
+  const box = el("section", `yiwu-a-section${className ? ` ${className}` : ""}`);
+  box.appendChild(el("h3", null, title));
+  return box;
+}
+
