@@ -73,7 +73,7 @@ def test_panel_urls_are_the_ones_passed():
     urls = {"site": "/yiwu/analysis/site", "parks": "/yiwu/parks", "compare": "/yiwu/parks/compare",
             "metrics": "/yiwu/corridors/%7Bid%7D/metrics"}
     fmap = OfflineMap(location=[29.3, 120.0], zoom_start=10, tiles=None)
-    add_analysis_panels(fmap, VIEWS["investor"], "en", urls)
+    add_analysis_panels(fmap, VIEWS["investor"], "en", urls, [])
     _, options = panel_call(fmap.get_root().render())
     assert options["urls"] == {**urls, "metrics": "/yiwu/corridors/{id}/metrics"}
 
@@ -84,4 +84,4 @@ def test_panel_urls_are_the_ones_passed():
 ])
 def test_incomplete_panel_urls_are_refused(urls):
     with pytest.raises(ValueError, match="metrics"):
-        panel_options("zh", urls)
+        panel_options("zh", urls, [])

@@ -66,7 +66,7 @@ def test_attribute_values_never_reach_the_page_as_html():
          "accuracy": ["schematic"], "plan_ref": ["§9"], "plan_quote": [evil]},
         geometry=[shapely.box(120, 29.3, 120.01, 29.31)], crs="EPSG:4326")
     only = {"yixi_84": catalog["yixi_84"]}
-    html = build_map(VIEWS["planner"], only, lambda _: frame, lambda endpoint, **v: f"/{endpoint}").get_root().render()
+    html = build_map(VIEWS["planner"], only, lambda _: frame, lambda endpoint, **v: f"/{endpoint}/" + "/".join(map(str, v.values()))).get_root().render()
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     assert "\\u003cimg src=x" in html  # present only as JSON-escaped data, rendered with textContent
 

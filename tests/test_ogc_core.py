@@ -88,7 +88,7 @@ def test_items_html_has_map_and_table(client):
     resp = client.get("/collections/logistics_hubs/items?f=html&limit=100")
     assert resp.status_code == 200 and resp.content_type.startswith("text/html")
     page = resp.data.decode()
-    assert "/vendor/leaflet/dist/leaflet.js" in page and "/static/yiwu-map.js" in page
+    assert "/vendor/leaflet/dist/leaflet.js" in page and "/static/js/items.js" in page
     features = client.get("/collections/logistics_hubs/items?limit=100").get_json()["features"]
     assert page.count("<tr><td><a href=") == len(features)
     assert all(f["properties"]["name_zh"] in page for f in features)

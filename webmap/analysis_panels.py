@@ -6,7 +6,6 @@ through `tojson`; every value is set with textContent."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 import folium
 from branca.element import MacroElement
@@ -20,9 +19,6 @@ from webmap.views import View
 
 ANALYSIS_CSS = [*OUR_CSS, ("yiwu_analysis_css", static_url("yiwu-analysis.css"))]
 URL_KEYS = ("site", "parks", "compare", "metrics")  # metrics: a template with the placeholder {id} (corridor id)
-# The app's paths today, until webmap/build.py passes the URLs it builds from the routes (see add_analysis_panels).
-DEFAULT_URLS = MappingProxyType({"site": "/analysis/site", "parks": "/parks", "compare": "/parks/compare",
-                                 "metrics": "/corridors/{id}/metrics"})
 
 
 class AnalysisPanel(JSCSSMixin, MacroElement):
@@ -57,16 +53,18 @@ def panel_urls(urls: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def panel_options(lang: str, urls: Mapping[str, str] = DEFAULT_URLS) -> dict:
-    """The panels' options: labels in the page language and the API URLs (`urls`: site, parks, compare, metrics)."""
+def panel_options(lang: str, urls: Mapping[str, str], corridor_layers: list[str]) -> dict:
+    """The panels' options: labels in the page language, the API URLs (`urls`: site, parks, compare, metrics) and
+    the corridor layers whose popups gain the metrics."""
     text = strings(lang)
     return {"lang": lang, "labels": text["analysis"], "values": text["values"], "accuracies": text["accuracies"],
-            "urls": panel_urls(urls)}
+            "urls": panel_urls(urls), "corridor_layers": list(corridor_layers)}
 
 
-def add_analysis_panels(fmap: folium.Map, view: View, lang: str, urls: Mapping[str, str] = DEFAULT_URLS) -> None:
+def add_analysis_panels(fmap: folium.Map, view: View, lang: str, urls: Mapping[str, str],
+                        corridor_layers: list[str]) -> None:
     """The view's analysis panel, if it has one. `urls`: the paths of POST /analysis/site (`site`), GET /parks
     (`parks`), GET /parks/compare (`compare`) and GET /corridors/{id}/metrics (`metrics`, with the literal {id})."""
     kind = KINDS.get(view.id)
     if kind:
-        AnalysisPanel(kind, panel_options(lang, urls)).add_to(fmap)
+        AnalysisPanel(kind, panel_options(lang, urls, corridor_layers)).add_to(fmap)

@@ -84,6 +84,13 @@ def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str,
     return nav, (text["switch_lang"], view.path + ("?lang=en" if other == "en" else ""))
 
 
+def analysis_urls(link: Link) -> dict[str, str]:
+    """The analysis endpoints the panels call (metrics as a template with {id})."""
+    return {"site": link("analysis.analysis_site"), "parks": link("analysis.parks"),
+            "compare": link("analysis.parks_compare"),
+            "metrics": link("analysis.corridors_metrics", corridor_id="{id}")}
+
+
 def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], gpd.GeoDataFrame],
               link: Link, lang: str = "zh", tianditu_key: str | None = None,
               rasters: Mapping[str, RasterLayer] = MappingProxyType({})) -> OfflineMap:
@@ -102,11 +109,13 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
         element.add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
     LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), collapsed=False).add_to(fmap)
-    add_raster_overlays(fmap, view, lang, rasters)  # raster surfaces (webmap/raster_layers.py)
+    add_raster_overlays(fmap, view, lang, rasters,  # raster surfaces (webmap/raster_layers.py)
+                        tilejson_url=lambda raster_id: link("rasters.tilejson", raster_id=raster_id))
     Legend({"title": text["legend"], "schematic": text["schematic"],
             "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
     MapTools(tools_options(layers, lang)).add_to(fmap)
-    add_analysis_panels(fmap, view, lang)  # site check, park cards, corridor metrics (webmap/analysis_panels.py)
+    add_analysis_panels(fmap, view, lang, analysis_urls(link),  # site check, park cards, corridor metrics
+                        [layer.id for layer in layers if layer.role == "corridor"])
     nav, lang_link = _nav(view, lang)
     title = f"{text['site']} · {text['views'][view.id]}"
     root = fmap.get_root()

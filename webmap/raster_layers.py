@@ -15,9 +15,9 @@ from rio_tiler.colormap import cmap
 
 from layers.raster_model import RasterLayer
 from webmap.assets import static_url
+from webmap.i18n import strings
 from webmap.views import View
 
-CONTROL_TITLE = {"zh": "栅格分析面", "en": "Raster surfaces"}
 GRADIENT_STOPS = 11
 OPACITY = 0.75
 
@@ -66,12 +66,7 @@ def rasters_for(view: View, rasters: Mapping[str, RasterLayer]) -> list[RasterLa
     return [r for r in rasters.values() if view.audience is None or view.audience in r.audiences]
 
 
-def default_tilejson_url(raster_id: str) -> str:
-    """The app's TileJSON path today, until webmap/build.py passes the URL it builds from the route."""
-    return f"/rasters/{raster_id}/tilejson.json"
-
-
-def raster_options(raster: RasterLayer, lang: str, tilejson_url: Callable[[str], str] = default_tilejson_url) -> dict:
+def raster_options(raster: RasterLayer, lang: str, tilejson_url: Callable[[str], str]) -> dict:
     """One raster's options: title, label of the layer control, TileJSON URL (`tilejson_url(raster id)`), legend."""
     # the grouped layer control writes names with innerHTML: the title is escaped, the span only marks the raster
     label_html = f'<span data-raster="{escape(raster.id)}">{escape(raster.title(lang))}</span>'
@@ -80,12 +75,12 @@ def raster_options(raster: RasterLayer, lang: str, tilejson_url: Callable[[str],
 
 
 def add_raster_overlays(fmap, view: View, lang: str, rasters: Mapping[str, RasterLayer],
-                        tilejson_url: Callable[[str], str] = default_tilejson_url) -> RasterOverlays | None:
+                        tilejson_url: Callable[[str], str]) -> RasterOverlays | None:
     """Add the view's raster overlays to the map's grouped layer control (added before); None when it has none.
     `tilejson_url(raster id)` is the URL of the raster's TileJSON (GET /rasters/{id}/tilejson.json)."""
     shown = rasters_for(view, rasters)
     if not shown:
         return None
-    options = {"title": CONTROL_TITLE.get(lang, CONTROL_TITLE["zh"]),
+    options = {"title": strings(lang)["rasters"]["control_title"],
                "rasters": [raster_options(r, lang, tilejson_url) for r in shown]}
     return RasterOverlays(options).add_to(fmap)

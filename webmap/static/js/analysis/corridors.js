@@ -90,9 +90,11 @@ function attachMetrics(map, popup, feature, opts) {
     .then(() => { if (popup.isOpen()) { popup.update(); } });
 }
 
-/* The corridors layer's popups gain the metrics (`opts`: lang, labels, urls; webmap/analysis_panels.py). */
+/* The corridor layers' popups gain the metrics (`opts`: lang, labels, urls, corridor_layers — the catalog's
+   layers of role corridor; webmap/analysis_panels.py). */
 export function corridorMetrics(map, opts) {
-  const group = layers.corridors;
-  if (!group) { return; }
-  group.on("popupopen", (ev) => { attachMetrics(map, ev.popup, ev.layer && ev.layer.feature, opts); });
+  (opts.corridor_layers || []).forEach((id) => {
+    const group = layers[id];
+    if (group) { group.on("popupopen", (ev) => { attachMetrics(map, ev.popup, ev.layer && ev.layer.feature, opts); }); }
+  });
 }
