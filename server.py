@@ -57,7 +57,7 @@ def open_services(settings: Settings) -> Services:
     missing = missing_vendor_files(settings.vendor_dir)
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
-    return Services(settings, catalog, FeatureStore(settings.gpkg, list(catalog)),
+    return Services(settings, catalog, FeatureStore(settings.gpkg, list(catalog), settings.sql_all_layers),
                     RasterStore(rasters, settings.build_dir))
 
 

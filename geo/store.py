@@ -1,5 +1,7 @@
-"""The one place that reads features: layers from the built GeoPackage, held in memory with an STR-tree
-index, queried by bbox with stable paging. Returns GeoDataFrames; knows nothing of HTTP."""
+"""The one place that reads features, from the built GeoPackage. Small layers are held in memory (an STR-tree for
+bbox); large ones (LayerInfo.large, decided by the build) are queried where they are stored: the R-tree for bbox,
+SQL for attribute filters, sort, paging and the feature id. Per-layer facts come from the build's `_layers` table.
+Both paths return the same GeoDataFrames for the same query; nothing here knows HTTP."""
 
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ import pyogrio
 import shapely
 from pygeofilter import ast
 
-from geo.build import FIGURES_TABLE, META_TABLE
 from geo.cql2 import filter_mask
 from geo.crs import WGS84
 from geo.errors import NotFoundError
-from geo.filters import SortKey, equality_mask, geometry_format, property_types, sort_frame
+from geo.filters import SortKey, equality_mask, sort_frame, typed_value
+from geo.gpkg import GeoPackage, geometries, quote
+from geo.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
+from geo.sqlfilter import SPATIAL_FUNCTION, SQL_FUNCTIONS, translate
 
 LOGGER = logging.getLogger(__name__)
 
@@ -44,15 +48,22 @@ class QueryResult:
     number_matched: int
 
 
-class FeatureStore:
-    """Read-only access to the layers of one GeoPackage; reloads when the file is replaced."""
+class LayerTooLargeError(NotFoundError):
+    """A whole-layer read of a layer the build marked large (query it by bbox instead)."""
 
-    def __init__(self, gpkg_path: Path, layer_ids: list[str]):
+
+class FeatureStore:
+    """Read-only access to the layers of one GeoPackage; a rebuild (a new file) is picked up by the next call."""
+
+    def __init__(self, gpkg_path: Path, layer_ids: list[str], sql_for_all: bool = False):
         self.path = Path(gpkg_path)
         self.layer_ids = list(layer_ids)
+        self.sql_for_all = sql_for_all  # tests: answer every layer with the SQL path
+        self.gpkg = GeoPackage(self.path, SQL_FUNCTIONS)
         self._lock = threading.Lock()
         self._frames: dict[str, gpd.GeoDataFrame] = {}
-        self._stamp: float | None = None
+        self._infos: dict[str, LayerInfo] = {}
+        self._stamp: int | None = None
 
     def data_version(self) -> int:
         """The stamp of the GeoPackage (file modification time, ns): changes with every build."""
@@ -62,12 +73,27 @@ class FeatureStore:
         stamp = self.data_version()
         if stamp != self._stamp:
             self._frames.clear()
+            self._infos = {i.layer_id: i for i in self._read_infos()}
             self._stamp = stamp
 
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
-        """The whole layer in stable order (by feature_id); raises NotFoundError for an unknown id."""
+    def _read_infos(self) -> list[LayerInfo]:
+        names, rows = self.gpkg.columns(f"SELECT * FROM {quote(LAYERS_TABLE)}")
+        return [LayerInfo.from_row(dict(zip(names, row, strict=True))) for row in rows]
+
+    def info(self, layer_id: str) -> LayerInfo:
         if layer_id not in self.layer_ids:
             raise NotFoundError(f"collection '{layer_id}' does not exist")
+        with self._lock:
+            self._check_fresh()
+            return self._infos[layer_id]
+
+    def uses_sql(self, layer_id: str) -> bool:
+        return self.sql_for_all or self.info(layer_id).large
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The whole (small) layer in stable order (by feature_id)."""
+        if self.info(layer_id).large:
+            raise LayerTooLargeError(f"collection '{layer_id}' is too large to read whole; query it by bbox")
         with self._lock:
             self._check_fresh()
             if layer_id not in self._frames:
@@ -78,55 +104,144 @@ class FeatureStore:
             return self._frames[layer_id]
 
     def schema(self, layer_id: str) -> dict[str, str]:
-        """JSON Schema type of every attribute (not the id, not the geometry)."""
-        return property_types(self.frame(layer_id))
+        return self.info(layer_id).schema
 
     def geometry_name(self, layer_id: str) -> str:
-        return self.frame(layer_id).geometry.name
+        return self.gpkg.table(layer_id).geometry
 
     def geometry_format(self, layer_id: str) -> str:
-        return geometry_format(self.frame(layer_id))
+        return self.info(layer_id).geometry_format
+
+    def count(self, layer_id: str) -> int:
+        return self.info(layer_id).count
+
+    def bbox(self, layer_id: str) -> tuple[float, float, float, float]:
+        return self.info(layer_id).bbox
 
     def first_id(self, layer_id: str) -> str | None:
         """The first feature id of a layer in stable order (None when it is empty)."""
-        frame = self.frame(layer_id)
-        return None if frame.empty else str(frame["feature_id"].iloc[0])
-
-    def count(self, layer_id: str) -> int:
-        return len(self.frame(layer_id))
-
-    def bbox(self, layer_id: str) -> tuple[float, float, float, float]:
-        return tuple(float(v) for v in self.frame(layer_id).total_bounds)
+        rows = self.gpkg.rows(f"SELECT feature_id FROM {quote(layer_id)} ORDER BY feature_id LIMIT 1")
+        return rows[0][0] if rows else None
 
     def query(self, layer_id: str, query: ItemsQuery) -> QueryResult:
-        """Features intersecting the bbox (via the spatial index), then the attribute filters, the sort
-        order (ties by feature id) and the requested page."""
-        frame = self.frame(layer_id)
-        if query.bbox is not None:
-            hits = frame.sindex.query(shapely.box(*query.bbox), predicate="intersects")
-            frame = frame.iloc[np.sort(hits)]
-        schema = self.schema(layer_id) if query.equals else {}
-        for name, raw in query.equals:
-            frame = frame[equality_mask(frame, name, raw, schema)]
-        if query.filter is not None and len(frame):
-            frame = frame[filter_mask(frame, query.filter)]
-        frame = sort_frame(frame, query.sortby)
-        end = None if query.limit is None else query.offset + query.limit
-        page = frame.iloc[query.offset: end]
-        if query.properties is not None:
-            page = page[["feature_id", *query.properties, page.geometry.name]]
-        return QueryResult(page, len(frame))
+        """Features intersecting the bbox, then the attribute filters, the sort order (ties by feature id) and the
+        requested page — in memory for small layers, in SQL for large ones."""
+        if self.uses_sql(layer_id):
+            return SqlQuery(self, layer_id, query).run()
+        return memory_query(self.frame(layer_id), self.schema(layer_id), query)
+
+    def within(self, layer_id: str, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+        """Every feature intersecting a CRS84 bbox, whatever the layer's size (for tiles and analyses)."""
+        return self.query(layer_id, ItemsQuery(bbox=bbox, limit=None)).features
 
     def feature(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        frame = self.frame(layer_id)
-        match = frame[frame["feature_id"] == feature_id]
+        if self.uses_sql(layer_id):
+            match = SqlQuery(self, layer_id, ItemsQuery(limit=1), feature_id=feature_id).run().features
+        else:
+            frame = self.frame(layer_id)
+            match = frame[frame["feature_id"] == feature_id]
         if match.empty:
-            raise NotFoundError(f"feature '{feature_id}' does not exist in collection '{layer_id}'")
+            raise NotFoundError(f"feature '{feature_id[:80]}' does not exist in collection '{layer_id}'")
         return match
 
     def plan_figures(self) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=FIGURES_TABLE, read_geometry=False)
 
     def build_info(self) -> dict:
-        meta = pyogrio.read_dataframe(self.path, layer=META_TABLE, read_geometry=False)
-        return meta.iloc[0].to_dict()
+        names, rows = self.gpkg.columns(f"SELECT * FROM {quote(META_TABLE)}")
+        return dict(zip(names, rows[0], strict=True)) if rows else {}
+
+
+def memory_query(frame: gpd.GeoDataFrame, schema: dict[str, str], query: ItemsQuery) -> QueryResult:
+    """The in-memory path over a whole small layer."""
+    if query.bbox is not None:
+        hits = frame.sindex.query(shapely.box(*query.bbox), predicate="intersects")
+        frame = frame.iloc[np.sort(hits)]
+    for name, raw in query.equals:
+        frame = frame[equality_mask(frame, name, raw, schema)]
+    if query.filter is not None and len(frame):
+        frame = frame[filter_mask(frame, query.filter)]
+    frame = sort_frame(frame, query.sortby)
+    end = None if query.limit is None else query.offset + query.limit
+    page = frame.iloc[query.offset: end]
+    if query.properties is not None:
+        page = page[["feature_id", *query.properties, page.geometry.name]]
+    return QueryResult(page, len(frame))
+
+
+class SqlQuery:
+    """One items query of a layer as SQL statements (bound parameters only) over its table and R-tree."""
+
+    def __init__(self, store: FeatureStore, layer_id: str, query: ItemsQuery, feature_id: str | None = None):
+        self.store, self.layer_id, self.query = store, layer_id, query
+        self.table = store.gpkg.table(layer_id)
+        self.schema = store.schema(layer_id)
+        self.where: list[str] = []
+        self.params: list = []
+        if feature_id is not None:
+            self._add("feature_id = ?", [feature_id])
+        self._conditions()
+
+    def _add(self, sql: str, params: list) -> None:
+        self.where.append(sql)
+        self.params.extend(params)
+
+    def _conditions(self) -> None:
+        q = self.query
+        for name, raw in q.equals:
+            self._add(f"COALESCE((t.{quote(name)} = ?), 0)", [typed_value(self.schema[name], name, raw)])
+        if q.filter is not None:
+            clause = translate(q.filter, self.schema, self.table.geometry, self.table.rtree, prefix="t.")
+            self._add(clause.sql, clause.params)
+
+    def _from(self) -> tuple[str, list]:
+        """The table, joined to its R-tree when a bbox is asked: rows whose envelope lies inside the bbox match,
+        rows on its border are tested exactly (the in-memory path's `intersects`)."""
+        if self.query.bbox is None:
+            return f"{quote(self.layer_id)} t", []
+        minx, miny, maxx, maxy = self.query.bbox
+        sql = (f"{quote(self.layer_id)} t JOIN {self.table.rtree} r ON t.fid = r.id AND r.minx <= ? AND r.maxx >= ? "
+               "AND r.miny <= ? AND r.maxy >= ? AND ((r.minx >= ? AND r.maxx <= ? AND r.miny >= ? AND r.maxy <= ?) OR "
+               f"{SPATIAL_FUNCTION}('INTERSECTS', t.{quote(self.table.geometry)}, ?))")
+        return sql, [maxx, minx, maxy, miny, minx, maxx, miny, maxy, shapely.to_wkb(shapely.box(*self.query.bbox))]
+
+    def _where(self) -> str:
+        return (" WHERE " + " AND ".join(self.where)) if self.where else ""
+
+    def _order(self) -> str:
+        keys = [f"(t.{quote(k.name)} IS NULL), t.{quote(k.name)} {'ASC' if k.ascending else 'DESC'}"
+                for k in self.query.sortby]
+        return " ORDER BY " + ", ".join([*keys, "t.feature_id"])
+
+    def count(self) -> int:
+        if not self.where and self.query.bbox is None:
+            return self.store.count(self.layer_id)
+        source, params = self._from()
+        return int(self.store.gpkg.rows(f"SELECT COUNT(*) FROM {source}{self._where()}", [*params, *self.params])[0][0])
+
+    def run(self) -> QueryResult:
+        q = self.query
+        props = list(self.schema) if q.properties is None else list(q.properties)
+        columns = ", ".join(f"t.{quote(c)}" for c in ["feature_id", *props, self.table.geometry])
+        source, params = self._from()
+        sql = f"SELECT {columns} FROM {source}{self._where()}{self._order()} LIMIT ? OFFSET ?"
+        rows = self.store.gpkg.rows(sql, [*params, *self.params, -1 if q.limit is None else q.limit, q.offset])
+        return QueryResult(rows_frame(rows, ["feature_id", *props], self.schema), self._matched(len(rows)))
+
+    def _matched(self, returned: int) -> int:
+        """Features matched: known from the page when it ends before its limit, else counted."""
+        q = self.query
+        page_ended = q.limit is None or returned < q.limit
+        if page_ended and (returned or q.offset == 0):
+            return q.offset + returned
+        return self.count()
+
+
+def rows_frame(rows: list[tuple], names: list[str], schema: dict[str, str]) -> gpd.GeoDataFrame:
+    """SQL rows (properties then the geometry blob) as a WGS84 GeoDataFrame with the in-memory path's types."""
+    data = pd.DataFrame.from_records([r[:-1] for r in rows], columns=names)
+    for name in names:
+        if schema.get(name) == "boolean":
+            data[name] = data[name].map(lambda v: None if v is None else bool(v))
+    geoms = geometries([r[-1] for r in rows]) if rows else np.array([], dtype=object)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
+import pandas as pd
 import pytest
 import shapely
 from affine import Affine
 from pyproj import CRS, Geod, Transformer
 
+from geo.build import write_geopackage
 from geo.cql2 import filter_mask, parse_filter
 from geo.errors import CRSMismatchError, InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
 from geo.geojson_input import parse_features
@@ -160,7 +161,7 @@ def test_store_reads_pages_by_bbox_and_id(tmp_path):
     points = frame([{"feature_id": f"pts.{i:02d}", "year": 2000 + i, "geometry": shapely.Point(120 + i * 0.01, 29.3)}
                     for i in range(20)])
     path = tmp_path / "t.gpkg"
-    pyogrio.write_dataframe(points, path, layer="pts", driver="GPKG")
+    write_geopackage(path, {"pts": points}, pd.DataFrame([{"layer": "pts"}]), "stamp")
     store = FeatureStore(path, ["pts"])
     result = store.query("pts", ItemsQuery(bbox=(120.045, 29.0, 120.105, 29.5), limit=3, offset=1))
     assert result.number_matched == 6 and list(result.features["feature_id"]) == ["pts.06", "pts.07", "pts.08"]
