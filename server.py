@@ -80,9 +80,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
-    from api import analysis, collections, ogc, pages, plan, rasters
+    from api import analysis, collections, ogc, pages, plan, rasters, tiles
 
-    for module in (pages, collections, ogc, plan, analysis, rasters):
+    for module in (pages, collections, tiles, ogc, plan, analysis, rasters):
         app.register_blueprint(module.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)

@@ -38,11 +38,12 @@ def _frames(svc: Services, layers) -> dict:
     return {layer.id: svc.store.frame(layer.id) for layer in layers}
 
 
-def site_context(svc: Services) -> SiteContext:
-    """The layers a site check reads, chosen by role."""
+def site_context(svc: Services, site) -> SiteContext:
+    """The layers a site check reads, chosen by role (area layers only where they meet the site's bbox)."""
     city = svc.catalog.boundary("city")
     sites = {role: _frames(svc, svc.catalog.with_role(role)) for role in ("park", "market", "science_park")}
-    return SiteContext(areas=_frames(svc, svc.catalog.area_layers()), hubs=_frames(svc, svc.catalog.with_role("hub")),
+    areas = {layer.id: svc.store.within(layer.id, site.bounds) for layer in svc.catalog.area_layers()}
+    return SiteContext(areas=areas, hubs=_frames(svc, svc.catalog.with_role("hub")),
                        corridors=_frames(svc, svc.catalog.with_role("corridor")),
                        sites={role: frames for role, frames in sites.items() if frames},
                        city=svc.store.frame(city.id) if city else None)
@@ -65,7 +66,7 @@ def analysis_site(q):
         raise InvalidGeometryError("body.geometry: the feature's geometry is empty (null)")
     geom = body_geometry(doc)
     svc = services()
-    report = site_report(geom, site_context(svc)).to_dict()
+    report = site_report(geom, site_context(svc, geom)).to_dict()
     if q.f != "html":
         return jsonify(report)
     zones = [svc.store.feature(z["layer"], z["id"]) for z in report["zones"]]

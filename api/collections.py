@@ -25,7 +25,7 @@ from api.urls import absolute_url
 from geo.export import DOWNLOADS, export_frame
 from geo.filters import queryables_schema
 from geo.ogccrs import CRS84_URI, offered_crs, transform_geometries
-from geo.serialize import feature_collection, feature_dict
+from geo.serialize import feature_collection, feature_collection_json, feature_dict
 from layers import Layer
 
 bp = Blueprint("collections", __name__)
@@ -50,7 +50,7 @@ def _offered(layer_id: str) -> list[str]:
 
 
 def _layer(collection_id: str) -> Layer:
-    services().store.frame(collection_id)  # NotFoundError for an unknown id
+    services().store.info(collection_id)  # NotFoundError for an unknown id
     return services().catalog[collection_id]
 
 
@@ -66,6 +66,8 @@ def collection_links(layer_id: str) -> list[dict]:
         {"rel": QUERYABLES_REL, "type": SCHEMA_JSON, "title": "queryables",
          "href": absolute_url(".queryables", collection_id=layer_id)},
     ]
+    links.append({"rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": JSON,
+                  "title": "vector tilesets", "href": absolute_url("tiles.tilesets", collection_id=layer_id)})
     for fmt, spec in DOWNLOADS.items():
         links.append({"rel": "enclosure", "type": spec.media_type, "title": f"download every feature ({spec.label})",
                       "href": absolute_url(".items", collection_id=layer_id, f=fmt)})
@@ -175,10 +177,11 @@ def _content_crs(uri: str) -> dict[str, str]:
     return {"Content-Crs": f"<{uri}>"}
 
 
-def _feature_collection(frame, crs_uri: str) -> dict:
-    if crs_uri != CRS84_URI:
-        frame = frame.set_geometry(transform_geometries(frame.geometry, crs_uri), crs=None)
-    return feature_collection(frame)
+def _in_crs(frame, crs_uri: str):
+    """The frame with its geometries in the requested CRS (axis order of the CRS)."""
+    if crs_uri == CRS84_URI:
+        return frame
+    return frame.set_geometry(transform_geometries(frame.geometry, crs_uri), crs=None)
 
 
 def _items_html(layer: Layer, req: ItemsRequest, frame, body: dict) -> str:
@@ -222,8 +225,8 @@ def items(q, collection_id: str):
     if req.format == "html":
         return _items_html(layer, req, result.features, body), 200, {"Content-Type": HTML_UTF8,
                                                                      **_content_crs(CRS84_URI)}
-    body["features"] = _feature_collection(result.features, req.crs)["features"]
-    return jsonify(body), 200, {"Content-Type": GEOJSON, **_content_crs(req.crs)}
+    data = feature_collection_json(_in_crs(result.features, req.crs), body)
+    return Response(data, status=200, mimetype=GEOJSON, headers=_content_crs(req.crs))
 
 
 def item_links(layer: Layer, feature_id: str, fmt: str) -> list[dict]:

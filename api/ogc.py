@@ -9,6 +9,7 @@ from api.html import render
 from api.media import HTML_UTF8, JSON, OPENAPI_JSON
 from api.openapi import openapi_document
 from api.params import F_PAGE
+from api.tiles import CONFORMANCE as TILES_CONFORMANCE
 from api.urls import absolute_url
 
 bp = Blueprint("ogc", __name__)
@@ -34,6 +35,7 @@ CONFORMANCE: tuple[str, ...] = (
     _CQL2.format(name="advanced-comparison-operators"),
     _CQL2.format(name="basic-spatial-functions"),
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    *TILES_CONFORMANCE,
 )
 LANDING_F = formats("json", "html", description="json: the landing document; html: the overview map. Without it, "
                     "JSON when the Accept header does not name HTML (curl, OGC clients), else the map")
@@ -57,6 +59,8 @@ def landing_links() -> list[dict]:
          "href": absolute_url("ogc.openapi", f="html")},
         {"rel": "conformance", "type": JSON, "title": "conformance classes", "href": absolute_url("ogc.conformance")},
         {"rel": "data", "type": JSON, "title": "collections", "href": absolute_url("collections.collections")},
+        {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "type": JSON, "title": "tile matrix sets",
+         "href": absolute_url("tiles.tile_matrix_sets")},
     ]
 
 

@@ -15,7 +15,7 @@ from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VE
 
 _PATH_VAR = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-TAGS = ("capabilities", "data", "analysis", "rasters", "pages", "other")
+TAGS = ("capabilities", "data", "tiles", "analysis", "rasters", "pages", "other")
 LIMITS_TEXT = (f"Limits: POST bodies at most {MAX_BODY_BYTES:,} bytes, {MAX_VERTICES:,} vertices, {MAX_ZONES:,} "
                f"features and {MAX_JSON_NESTING} levels of nesting (413/400 beyond); CQL2 filters at most "
                f"{MAX_FILTER_CHARS:,} characters, {MAX_FILTER_PREDICATES} predicates and {MAX_FILTER_NESTING} levels "

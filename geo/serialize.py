@@ -1,4 +1,6 @@
-"""GeoDataFrame → GeoJSON dicts (RFC 7946: lon/lat, WGS84), with JSON-safe property values."""
+"""GeoDataFrame → GeoJSON (RFC 7946: lon/lat, WGS84) with JSON-safe property values. Features are written as bytes
+without a Python object per coordinate: geometries by shapely's vectorised `to_geojson` (GEOS writes every digit,
+so coordinates round-trip exactly), properties by orjson."""
 
 from __future__ import annotations
 
@@ -7,12 +9,16 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import orjson
+import pandas as pd
 import shapely
+
+OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def json_value(value: Any) -> Any:
-    """Plain Python values; NaN/NaT/None become None."""
-    if value is None:
+    """Plain Python values; NaN/NaT/NA/None become None."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (np.integer,)):
         return int(value)
@@ -25,15 +31,42 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def _default(value: Any) -> Any:
+    """What orjson cannot write itself (pandas' NA, numpy scalars it does not take)."""
+    converted = json_value(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return converted
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=_default, option=OPTIONS)
+
+
+def features_json(frame: gpd.GeoDataFrame) -> bytes:
+    """The rows of a frame (with a `feature_id` column) as a JSON array of GeoJSON Features."""
+    geom_name = frame.geometry.name
+    columns = [c for c in frame.columns if c not in (geom_name, "feature_id")]
+    records = frame[columns].to_dict(orient="records")
+    geoms = shapely.to_geojson(frame.geometry.values)
+    parts = [b'{"type":"Feature","id":' + dumps(fid) + b',"geometry":' + (g.encode() if g else b"null")
+             + b',"properties":' + dumps(rec) + b"}"
+             for fid, g, rec in zip(frame["feature_id"].tolist(), geoms, records, strict=True)]
+    return b"[" + b",".join(parts) + b"]"
+
+
+def feature_collection_json(frame: gpd.GeoDataFrame, members: dict | None = None) -> bytes:
+    """A FeatureCollection of the frame's rows as bytes, with the other members (links, numberMatched…) first."""
+    head = dumps({"type": "FeatureCollection", **(members or {})})
+    return head[:-1] + b',"features":' + features_json(frame) + b"}"
+
+
+def feature_collection(frame: gpd.GeoDataFrame) -> dict:
+    """A FeatureCollection dict of every row of the frame (for pages that embed it)."""
+    return orjson.loads(feature_collection_json(frame))
+
+
 def feature_dict(row: dict, geometry) -> dict:
     props = {k: json_value(v) for k, v in row.items() if k not in ("feature_id", "geometry")}
     return {"type": "Feature", "id": row["feature_id"], "geometry": shapely.geometry.mapping(geometry),
             "properties": props}
-
-
-def feature_collection(frame: gpd.GeoDataFrame) -> dict:
-    """A FeatureCollection dict of every row of the frame."""
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    records = frame[columns].to_dict(orient="records")
-    features = [feature_dict(rec, geom) for rec, geom in zip(records, frame.geometry, strict=False)]
-    return {"type": "FeatureCollection", "features": features}

@@ -134,6 +134,20 @@ class FeatureStore:
         """Every feature intersecting a CRS84 bbox, whatever the layer's size (for tiles and analyses)."""
         return self.query(layer_id, ItemsQuery(bbox=bbox, limit=None)).features
 
+    def envelope_features(self, layer_id: str, bbox: tuple[float, float, float, float],
+                          columns: list[str]) -> gpd.GeoDataFrame:
+        """Features whose envelope meets a CRS84 bbox, with the given columns, in no particular order (for tiles,
+        which clip the geometries themselves): one R-tree lookup for large layers."""
+        if not self.uses_sql(layer_id):
+            frame = self.frame(layer_id)
+            return frame.iloc[np.sort(frame.sindex.query(shapely.box(*bbox)))][[*columns, frame.geometry.name]]
+        table = self.gpkg.table(layer_id)
+        names = [c for c in columns if c in self.schema(layer_id) or c == "feature_id"]
+        sql = (f"SELECT {', '.join('t.' + quote(c) for c in [*names, table.geometry])} FROM {quote(layer_id)} t "
+               f"JOIN {table.rtree} r ON t.fid = r.id WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?")
+        rows = self.gpkg.rows(sql, [bbox[2], bbox[0], bbox[3], bbox[1]])
+        return rows_frame(rows, names, self.schema(layer_id))
+
     def feature(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
         if self.uses_sql(layer_id):
             match = SqlQuery(self, layer_id, ItemsQuery(limit=1), feature_id=feature_id).run().features
