@@ -31,7 +31,7 @@ def render_view(view_id: str, lang: str) -> str:
     key = (view_id, lang, svc.data_version())
 
     def build() -> str:
-        fmap = build_map(VIEWS[view_id], svc.catalog, svc.store.frame, path_url, lang,
+        fmap = build_map(VIEWS[view_id], svc.catalog, svc.store, path_url, lang,
                          tianditu_key=svc.settings.tianditu_key, rasters=svc.rasters.catalog)
         return fmap.get_root().render()
 

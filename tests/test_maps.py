@@ -7,6 +7,7 @@ import pytest
 import shapely
 import yaml
 
+from geo.layerinfo import layer_info
 from layers import load_catalog
 from webmap.build import build_map
 from webmap.views import VIEWS
@@ -58,6 +59,19 @@ def test_unknown_view_is_404_json_in_the_page_language(client):
     assert english["description"].startswith("map view 'tourist' does not exist")
 
 
+class FakeSource:
+    """One small layer as the map builder reads it: the frame and its build facts."""
+
+    def __init__(self, frame):
+        self._frame = frame
+
+    def frame(self, layer_id):
+        return self._frame
+
+    def info(self, layer_id):
+        return layer_info(layer_id, self._frame)
+
+
 def test_attribute_values_never_reach_the_page_as_html():
     catalog = load_catalog()
     evil = '<img src=x onerror="alert(1)">'
@@ -66,7 +80,8 @@ def test_attribute_values_never_reach_the_page_as_html():
          "accuracy": ["schematic"], "plan_ref": ["§9"], "plan_quote": [evil]},
         geometry=[shapely.box(120, 29.3, 120.01, 29.31)], crs="EPSG:4326")
     only = {"yixi_84": catalog["yixi_84"]}
-    html = build_map(VIEWS["planner"], only, lambda _: frame, lambda endpoint, **v: f"/{endpoint}/" + "/".join(map(str, v.values()))).get_root().render()
+    link = lambda endpoint, **v: f"/{endpoint}/" + "/".join(map(str, v.values()))  # noqa: E731
+    html = build_map(VIEWS["planner"], only, FakeSource(frame), link).get_root().render()
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     assert "\\u003cimg src=x" in html  # present only as JSON-escaped data, rendered with textContent
 

@@ -85,7 +85,8 @@ def _tile(lon: float, lat: float, z: int) -> dict:
 
 SAMPLES = {"collection_id": "corridors", "feature_id": "corridors.yxo_madrid", "corridor_id": "yxo_madrid",
            "raster_id": "hub_access", "view_id": "planner", "asset": "leaflet/dist/leaflet.js",
-           "filename": "js/main.js", **_tile(120.07, 29.31, 11)}
+           "filename": "js/main.js", **_tile(120.07, 29.31, 11), "tileMatrixSetId": "WebMercatorQuad",
+           **{k: _tile(120.07, 29.31, 8)[v] for k, v in (("tileMatrix", "z"), ("tileRow", "y"), ("tileCol", "x"))}}
 SAMPLE_QUERY = {"ids": "world_capital_of_light.suxi,green_power_town.kaifaqu", "lon": "120.07", "lat": "29.31"}
 SAMPLE_BODY = {"type": "Polygon", "coordinates": [[[120.03, 29.34], [120.04, 29.34], [120.04, 29.35], [120.03, 29.34]]]}
 

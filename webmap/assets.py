@@ -23,6 +23,7 @@ VENDOR_FILES: dict[str, tuple[str, ...]] = {
     "leaflet-minimap": ("dist/Control.MiniMap.min.js", "dist/Control.MiniMap.min.css", "dist/images/toggle.svg",
                         "dist/images/toggle.png"),
     "@geoman-io/leaflet-geoman-free": ("dist/leaflet-geoman.min.js", "dist/leaflet-geoman.css"),
+    "leaflet.vectorgrid": ("dist/Leaflet.VectorGrid.bundled.min.js",),
 }
 
 

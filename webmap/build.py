@@ -2,28 +2,52 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Protocol
+from urllib.parse import unquote
 
 import geopandas as gpd
 
 from geo.export import DOWNLOADS
+from geo.layerinfo import LayerInfo
 from geo.limits import MAX_ITEMS_LIMIT
 from geo.serialize import feature_collection
+from geo.tiles import TMS_ID, tile_minzoom
 from layers import Layer
 from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels
 from webmap.basemaps import basemaps
-from webmap.elements import Legend, LocalGroupedLayerControl, MapTools, OfflineMap, PlanLayer, page_header, page_title
+from webmap.elements import (
+    Legend,
+    LocalGroupedLayerControl,
+    MapTools,
+    OfflineMap,
+    Panes,
+    PlanLayer,
+    TileOverlay,
+    page_header,
+    page_title,
+)
 from webmap.i18n import strings
 from webmap.raster_layers import add_raster_overlays
 from webmap.views import VIEWS, View, layers_for
 
 LOGGER = logging.getLogger(__name__)
-EMBED_LIMIT_BYTES = 150_000  # larger layers are fetched from the data API by the page
+EMBED_LIMIT_BYTES = 60_000  # WKB bytes: larger layers are fetched from the data API by the page
 ITEMS_ENDPOINT = "collections.items"
+# Leaflet panes (z-index) by what a layer is: boundaries and context lowest, vector tiles, the plan's areas and lines
+# in Leaflet's overlay pane (400), points on top; a click lands on the topmost layer drawn where it falls.
+PANES = {"yiwuBase": 350, "yiwuTiles": 380, "yiwuPoints": 450}
+
+
+def pane_of(layer: Layer, large: bool) -> str:
+    if large:
+        return "yiwuTiles"
+    if layer.role in ("boundary", "context"):
+        return "yiwuBase"
+    return "yiwuPoints" if layer.geometry == "point" else "overlayPane"
 
 
 Link = Callable[..., str]  # link(endpoint, **values) -> the URL path of an endpoint of the app (api/urls.path_url)
@@ -91,22 +115,45 @@ def analysis_urls(link: Link) -> dict[str, str]:
             "metrics": link("analysis.corridors_metrics", corridor_id="{id}")}
 
 
-def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], gpd.GeoDataFrame],
-              link: Link, lang: str = "zh", tianditu_key: str | None = None,
+class MapSource(Protocol):
+    """What the builder reads of the data: a small layer whole, and any layer's stored facts."""
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
+
+    def info(self, layer_id: str) -> LayerInfo: ...
+
+
+def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) -> PlanLayer | TileOverlay:
+    """A layer's overlay: vector tiles for a large layer; small ones embedded or fetched whole (under the embed
+    limit, judged from the build's facts: nothing is serialised to measure it)."""
+    info, options = source.info(layer.id), layer_options(layer, lang, link)
+    options["pane"] = pane_of(layer, info.large)
+    if info.large:
+        tiles = unquote(link("tiles.tile", collection_id=layer.id, tileMatrixSetId=TMS_ID, tileMatrix="{z}",
+                             tileRow="{y}", tileCol="{x}"))
+        feature = unquote(link("collections.item", collection_id=layer.id, feature_id="{id}"))
+        options |= {"title": layer.title(lang), "tiles": tiles, "feature_url": feature,
+                    "minzoom": tile_minzoom(info.count, info.bbox),
+                    "count": info.count, "labels": {"zoom_in": strings(lang)["tools"]["zoom_in"]}}
+        return TileOverlay(layer.title(lang), options, show=show)
+    if info.geometry_bytes <= EMBED_LIMIT_BYTES:
+        return PlanLayer(layer.title(lang), options, data=feature_collection(source.frame(layer.id)), show=show)
+    url = link(ITEMS_ENDPOINT, collection_id=layer.id, limit=MAX_ITEMS_LIMIT)  # every feature: small layers have
+    return PlanLayer(layer.title(lang), options, url=url, show=show)      # at most MAX_ITEMS_LIMIT
+
+
+def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Link, lang: str = "zh",
+              tianditu_key: str | None = None,
               rasters: Mapping[str, RasterLayer] = MappingProxyType({})) -> OfflineMap:
-    """The folium map of a view: grouped overlays, legend, header; small layers embedded, large ones fetched."""
+    """The folium map of a view: grouped overlays, legend, header, tools and the audience's panel."""
     text = strings(lang)
     fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=True,
                       prefer_canvas=False)
-    groups: dict[str, list[PlanLayer]] = {}
+    groups: dict[str, list] = {}
     layers = layers_for(view, catalog)
+    Panes(PANES).add_to(fmap)
     for layer in layers:
-        data = feature_collection(frame_of(layer.id))
-        embed = len(json.dumps(data, ensure_ascii=False)) <= EMBED_LIMIT_BYTES
-        element = PlanLayer(layer.title(lang), layer_options(layer, lang, link), data=data if embed else None,
-                            url=None if embed else link(ITEMS_ENDPOINT, collection_id=layer.id,
-                                                        limit=MAX_ITEMS_LIMIT), show=view.shows(layer))
-        element.add_to(fmap)
+        element = overlay(layer, source, link, lang, view.shows(layer)).add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
     LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), collapsed=False).add_to(fmap)
     add_raster_overlays(fmap, view, lang, rasters,  # raster surfaces (webmap/raster_layers.py)
@@ -117,8 +164,7 @@ def build_map(view: View, catalog: dict[str, Layer], frame_of: Callable[[str], g
     add_analysis_panels(fmap, view, lang, analysis_urls(link),  # site check, park cards, corridor metrics
                         [layer.id for layer in layers if layer.role == "corridor"])
     nav, lang_link = _nav(view, lang)
-    title = f"{text['site']} · {text['views'][view.id]}"
     root = fmap.get_root()
-    root.header.add_child(page_title(title))
+    root.header.add_child(page_title(f"{text['site']} · {text['views'][view.id]}"))
     root.html.add_child(page_header(text["site"], nav, lang_link, lang))
     return fmap

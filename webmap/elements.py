@@ -69,6 +69,22 @@ class OfflineMap(folium.Map):
         self.get_root().header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
 
 
+class Panes(MacroElement):
+    """The map's panes, made before any overlay is added: context and boundaries at the bottom, vector-tile layers
+    above them, the plan layers over those and points on top — so a click reaches what is drawn on top."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        YiwuMap.panes({{ this._parent.get_name() }}, {{ this.panes|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, panes: dict[str, int]):
+        super().__init__()
+        self._name = "Panes"
+        self.panes = panes
+
+
 class PlanLayer(JSCSSMixin, Layer):
     """A GeoJSON overlay styled from the catalog; data embedded or fetched from `url`."""
 
@@ -92,6 +108,27 @@ class PlanLayer(JSCSSMixin, Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PlanLayer"
         self.options, self.data, self.url = options, data, url
+
+
+class TileOverlay(JSCSSMixin, Layer):
+    """A large layer drawn from its vector tiles (Leaflet.VectorGrid, canvas): styled from the catalog, highlighted
+    on hover, its popup fetched by feature id; never loaded whole."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = YiwuMap.vectorTileLayer({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {%- if this.show %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {%- endif %}
+        {% endmacro %}
+    """)
+    default_js = [("leaflet_vectorgrid", vendor_url("leaflet.vectorgrid", "dist/Leaflet.VectorGrid.bundled.min.js"))]
+    default_css = OUR_CSS
+
+    def __init__(self, name: str, options: dict, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "TileOverlay"
+        self.options = options
 
 
 class Legend(JSCSSMixin, MacroElement):

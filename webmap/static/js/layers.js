@@ -7,6 +7,12 @@ import {popup} from "./popup.js";
 export const layers = {};  // catalog id -> L.GeoJSON, filled by geojsonLayer()
 let pending = 0;  // fetches under way
 
+/* The overlays whose features are in the page (GeoJSON), by catalog id: search, the time slider, swipe and the
+   panels walk them. Tile overlays (vectortiles.js) hold no features to walk. */
+export function featureGroups() {
+  return Object.fromEntries(Object.entries(layers).filter(([, group]) => typeof group.eachLayer === "function"));
+}
+
 /* How many layer fetches are under way (0 once every layer on at load has its features). */
 export function pendingLoads() {
   return pending;
@@ -31,9 +37,11 @@ function styleFor(feature, style) {
 export function geojsonLayer(opts) {
   const style = L.extend({className: `yiwu-f yiwu-f-${opts.id}`}, opts.style);
   const titleOf = (props) => props[opts.popup.title_field] || props.name_zh || "";
+  const pane = opts.pane || "overlayPane";
   const layer = L.geoJSON(null, {
+    pane,
     style: (f) => styleFor(f, style),
-    pointToLayer: (f, latlng) => L.circleMarker(latlng, styleFor(f, style)),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, {...styleFor(f, style), pane}),
     onEachFeature(f, featureLayer) {
       const props = f.properties || {};
       featureLayer.bindPopup(() => popup(props, opts.popup), {maxWidth: 380});

@@ -9,8 +9,10 @@
 
    window.YiwuMap (frozen) =
      called by folium's script (webmap/elements.py, raster_layers.py, analysis_panels.py), in this order:
+       panes(map, {name: zIndex})             the panes the overlays are drawn in (before any overlay)
        geojsonLayer(options) -> L.GeoJSON    an empty overlay of catalog layer options.id, registered in `layers`
        load(layer, url, lazy)                 fetch its features from the data API (lazy: when first switched on)
+       vectorTileLayer(map, options) -> L.VectorGrid   a large layer drawn from its vector tiles, in `layers` too
        layerControl(map, basemaps, groups, options) -> the grouped layer control, with the basemaps as base layers
        rasters(map, options)                  the raster overlays, a group of that control
        legend(map, options)                   the legend control
@@ -18,7 +20,7 @@
                                               permalink
        analysis.sitePanel | analysis.parksPanel | analysis.corridorMetrics (map, options)   the view's panel
      read by the tests (and handy in the console):
-       layers          {catalog id: L.GeoJSON} of the page's overlays
+       layers          {catalog id: L.GeoJSON | L.VectorGrid} of the page's overlays
        rasterLayers    {raster id: L.LayerGroup} of the raster overlays
        map             the L.Map (set by tools(); null before)
        pending         number of layer fetches under way
@@ -34,15 +36,19 @@ import {toGcj02} from "./gcj02.js";
 import {layerControl} from "./layercontrol.js";
 import {geojsonLayer, layers, load, pendingLoads} from "./layers.js";
 import {legend} from "./legend.js";
+import {panes} from "./panes.js";
 import {rasterLayers, rasters} from "./rasters.js";
 import {drawingGeoJSON} from "./tools/draw.js";
 import {tools} from "./tools/index.js";
+import {vectorTileLayer} from "./vectortiles.js";
 
 let page = null;  // what tools() returns: {map, drawn, minimap, swipe}
 
 window.YiwuMap = Object.freeze({
+  panes,
   geojsonLayer,
   load,
+  vectorTileLayer,
   layerControl,
   rasters,
   legend,

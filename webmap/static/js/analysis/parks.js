@@ -1,7 +1,7 @@
 /* Investor: park cards (GET opts.urls.parks), an industry filter that also highlights the parks on the map, and a
    side-by-side comparison of the ticked parks (GET opts.urls.compare?ids=a,b). */
 import {append, el} from "../dom.js";
-import {layers} from "../layers.js";
+import {featureGroups} from "../layers.js";
 import {fetchJSON, fmt, grid, nameOf, sidePanel, table} from "./common.js";
 
 const HUBS = ["airport", "rail_port", "land_port", "sea_port"];
@@ -37,7 +37,7 @@ function parkRows(opts) {
 /* Every map feature of a park (by feature id), across the layers of the page. */
 function parkFeatures(id) {
   const out = [];
-  Object.values(layers).forEach((group) => {
+  Object.values(featureGroups()).forEach((group) => {
     group.eachLayer((f) => { if (f.feature && f.feature.id === id) { out.push({group, layer: f}); } });
   });
   return out;

@@ -1,10 +1,10 @@
 /* Search by feature name (zh or en): a box listing the matches; picking one pans to it and opens its popup. */
 import {control, el} from "../dom.js";
-import {layers} from "../layers.js";
+import {featureGroups} from "../layers.js";
 
 function featureIndex() {
   const out = [];
-  Object.values(layers).forEach((group) => {
+  Object.values(featureGroups()).forEach((group) => {
     group.eachLayer((f) => {
       const p = (f.feature && f.feature.properties) || {};
       out.push({group, layer: f, zh: String(p.name_zh || ""), en: String(p.name_en || "")});

@@ -1,7 +1,7 @@
 /* Swipe comparison: one layer left of a draggable divider, another right of it. Each side's features are moved to
    their own pane (with its own SVG renderer) and the panes are clipped at the divider. */
 import {control, el} from "../dom.js";
-import {layers} from "../layers.js";
+import {featureGroups, layers} from "../layers.js";
 import {hiddenFeatures} from "./timeslider.js";
 
 const SIDES = ["yiwuSwipeLeft", "yiwuSwipeRight"];
@@ -80,7 +80,7 @@ function select(opts, ids, chosen) {
 
 export function swipeControl(map, opts) {
   const swipe = new Swipe(map);
-  const ids = Object.keys(layers);
+  const ids = Object.keys(featureGroups());
   control(map, "bottomright", () => {
     const root = el("div", "yiwu-swipe leaflet-bar");
     const left = select(opts, ids, ids[0]);

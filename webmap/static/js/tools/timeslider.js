@@ -1,7 +1,7 @@
 /* Time slider over the plan milestones: features whose `year` is after the chosen one are taken off the map
    (features without a year, e.g. the boundaries, always stay). */
 import {control, el} from "../dom.js";
-import {layers} from "../layers.js";
+import {featureGroups} from "../layers.js";
 
 const hidden = new WeakMap();  // overlay -> its features taken off by the slider
 let year = null;
@@ -26,12 +26,12 @@ function filterLayer(group) {
 
 function setYear(value) {
   year = value;
-  Object.values(layers).forEach((group) => { filterLayer(group); });
+  Object.values(featureGroups()).forEach((group) => { filterLayer(group); });
 }
 
 export function timeSlider(map, opts) {
   const years = opts.milestones;
-  Object.values(layers).forEach((group) => {
+  Object.values(featureGroups()).forEach((group) => {
     group.on("yiwu:loaded", () => { filterLayer(group); });
   });
   year = years[years.length - 1];

@@ -1,0 +1,77 @@
+/* Large layers drawn from their vector tiles (OGC API – Tiles, Mapbox Vector Tiles) with Leaflet.VectorGrid on
+   canvas: styled from the catalog like the GeoJSON overlays, highlighted under the pointer, and a click opens the
+   feature's popup with every field, fetched by id from the data API (the tiles carry only the feature id and the
+   style's class field). Below the layer's minimum zoom the map says so instead of drawing a part of it.
+   Leaflet.VectorGrid 1.3.0 was written for Leaflet 1.7, whose DOM events had `fakeStop`; the two lines below give
+   it back to its canvas renderer as Leaflet 1.7 defined it. */
+import {el} from "./dom.js";
+import {layers} from "./layers.js";
+import {popup} from "./popup.js";
+
+if (!L.DomEvent.fakeStop) {
+  // eslint-disable-next-line no-restricted-syntax -- Leaflet 1.7's public fakeStop, which VectorGrid 1.3 calls
+  L.DomEvent.fakeStop = (e) => { e._stopped = true; };
+}
+
+const HIGHLIGHT = {color: "#f03e3e", weight: 3, fillOpacity: 0.45, fill: true};
+
+function tileStyle(opts) {
+  const style = opts.style || {};
+  return (props) => {
+    let color = style.color || "#3388ff";
+    if (style.class_field && style.classes && style.classes[props[style.class_field]]) {
+      color = style.classes[props[style.class_field]];
+    }
+    return {color, weight: style.weight || 1, opacity: 0.9, fill: true, fillColor: style.fill_color || color,
+            fillOpacity: style.fill_opacity === undefined ? 0.3 : style.fill_opacity, radius: style.radius || 5};
+  };
+}
+
+function openFeature(map, opts, id, latlng) {
+  const box = el("div", "yiwu-popup", "…");
+  const shown = L.popup({maxWidth: 380}).setLatLng(latlng).setContent(box).openOn(map);
+  fetch(opts.feature_url.replace("{id}", encodeURIComponent(id)), {headers: {Accept: "application/geo+json"}})
+    .then((r) => {
+      if (!r.ok) { throw new Error(`HTTP ${r.status}`); }
+      return r.json();
+    })
+    .then((feature) => { shown.setContent(popup(feature.properties || {}, opts.popup)); })
+    .catch((err) => { box.textContent = String(err.message); });
+}
+
+function zoomNotice(map, layer, opts) {
+  const notice = L.control({position: "bottomleft"});
+  notice.onAdd = () => el("div", "yiwu-zoom-notice", opts.labels.zoom_in.replace("{zoom}", opts.minzoom)
+    .replace("{layer}", opts.title).replace("{count}", Number(opts.count).toLocaleString()));
+  const sync = () => {
+    const show = map.hasLayer(layer) && map.getZoom() < opts.minzoom;
+    if (show && !notice.getContainer()) { notice.addTo(map); }
+    if (!show && notice.getContainer()) { notice.remove(); }
+  };
+  map.on("zoomend layeradd layerremove", sync);
+  sync();
+}
+
+/* A vector-tile overlay of catalog layer `opts.id` on `map` (`opts`: id, title, style, popup, tiles, feature_url,
+   minzoom, count, labels; webmap/build.py overlay), registered in `layers` like the GeoJSON overlays. */
+export function vectorTileLayer(map, opts) {
+  const styleOf = tileStyle(opts);
+  const layer = L.vectorGrid.protobuf(opts.tiles, {
+    rendererFactory: L.canvas.tile, interactive: true, minZoom: opts.minzoom, maxZoom: 22, pane: opts.pane,
+    getFeatureId: (f) => f.properties.feature_id,
+    vectorTileLayerStyles: {[opts.id]: (props) => styleOf(props)},
+  });
+  let hovered = null;
+  layer.on("mouseover", (ev) => {
+    hovered = ev.layer.properties.feature_id;
+    layer.setFeatureStyle(hovered, HIGHLIGHT);
+  });
+  layer.on("mouseout", () => {
+    if (hovered !== null) { layer.resetFeatureStyle(hovered); }
+    hovered = null;
+  });
+  layer.on("click", (ev) => { openFeature(map, opts, ev.layer.properties.feature_id, ev.latlng); });
+  zoomNotice(map, layer, opts);
+  layers[opts.id] = layer;
+  return layer;
+}
