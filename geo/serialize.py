@@ -43,22 +43,29 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=_default, option=OPTIONS)
 
 
-def features_json(frame: gpd.GeoDataFrame) -> bytes:
-    """The rows of a frame (with a `feature_id` column) as a JSON array of GeoJSON Features."""
+def geometry_json(geoms) -> list[bytes]:
+    """GeoJSON of each geometry (b"null" for a missing one), in one vectorised call."""
+    return [g.encode() if g else b"null" for g in shapely.to_geojson(geoms)]
+
+
+def features_json(frame: gpd.GeoDataFrame, written: dict[str, bytes] | None = None) -> bytes:
+    """The rows of a frame (with a `feature_id` column) as a JSON array of GeoJSON Features; `written`: geometries
+    already written as GeoJSON, by feature id (the store keeps them for small layers)."""
     geom_name = frame.geometry.name
     columns = [c for c in frame.columns if c not in (geom_name, "feature_id")]
     records = frame[columns].to_dict(orient="records")
-    geoms = shapely.to_geojson(frame.geometry.values)
-    parts = [b'{"type":"Feature","id":' + dumps(fid) + b',"geometry":' + (g.encode() if g else b"null")
-             + b',"properties":' + dumps(rec) + b"}"
-             for fid, g, rec in zip(frame["feature_id"].tolist(), geoms, records, strict=True)]
+    ids = frame["feature_id"].tolist()
+    geoms = [written[i] for i in ids] if written is not None else geometry_json(frame.geometry.values)
+    parts = [b'{"type":"Feature","id":' + dumps(fid) + b',"geometry":' + g + b',"properties":' + dumps(rec) + b"}"
+             for fid, g, rec in zip(ids, geoms, records, strict=True)]
     return b"[" + b",".join(parts) + b"]"
 
 
-def feature_collection_json(frame: gpd.GeoDataFrame, members: dict | None = None) -> bytes:
+def feature_collection_json(frame: gpd.GeoDataFrame, members: dict | None = None,
+                            written: dict[str, bytes] | None = None) -> bytes:
     """A FeatureCollection of the frame's rows as bytes, with the other members (links, numberMatched…) first."""
     head = dumps({"type": "FeatureCollection", **(members or {})})
-    return head[:-1] + b',"features":' + features_json(frame) + b"}"
+    return head[:-1] + b',"features":' + features_json(frame, written) + b"}"
 
 
 def feature_collection(frame: gpd.GeoDataFrame) -> dict:

@@ -23,6 +23,7 @@ from geo.errors import NotFoundError
 from geo.filters import SortKey, equality_mask, sort_frame, typed_value
 from geo.gpkg import GeoPackage, geometries, quote
 from geo.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
+from geo.serialize import geometry_json
 from geo.sqlfilter import SPATIAL_FUNCTION, SQL_FUNCTIONS, translate
 
 LOGGER = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class FeatureStore:
         self.gpkg = GeoPackage(self.path, SQL_FUNCTIONS)
         self._lock = threading.Lock()
         self._frames: dict[str, gpd.GeoDataFrame] = {}
+        self._geojson: dict[str, dict[str, bytes]] = {}
         self._infos: dict[str, LayerInfo] = {}
         self._stamp: int | None = None
 
@@ -73,6 +75,7 @@ class FeatureStore:
         stamp = self.data_version()
         if stamp != self._stamp:
             self._frames.clear()
+            self._geojson.clear()
             self._infos = {i.layer_id: i for i in self._read_infos()}
             self._stamp = stamp
 
@@ -101,7 +104,17 @@ class FeatureStore:
                 frame = frame.set_crs(WGS84, allow_override=True).sort_values("feature_id", ignore_index=True)
                 _ = frame.sindex  # build the STR-tree once, while holding the lock
                 self._frames[layer_id] = frame
+                self._geojson[layer_id] = dict(zip(frame["feature_id"], geometry_json(frame.geometry.values),
+                                                   strict=True))
             return self._frames[layer_id]
+
+    def geojson_of(self, layer_id: str) -> dict[str, bytes] | None:
+        """Each feature's geometry as GeoJSON (CRS84), written once when a small layer is loaded; None for layers
+        answered in SQL."""
+        if self.uses_sql(layer_id):
+            return None
+        self.frame(layer_id)
+        return self._geojson.get(layer_id)
 
     def schema(self, layer_id: str) -> dict[str, str]:
         return self.info(layer_id).schema
