@@ -7,14 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the targets need, installed only when missing.
 APT_SETUP := nodejs npm
-APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin
+APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin postgresql-15-postgis-3
 # the benchmarks: wrk for concurrent load; Debian python3 with GDAL bindings for the peer pygeoapi (its own venv)
 APT_BENCH := wrk python3-gdal python3-venv
 # ESLint for our own JavaScript (webmap/static/js), pinned in tools/js/package-lock.json; config: eslint.config.mjs
 JS_TOOLS := tools/js/node_modules
 ESLINT := $(JS_TOOLS)/.bin/eslint
 
-.PHONY: setup apt-setup apt-test apt-bench data run test lint bench extract schematics freeze clean
+
+.PHONY: setup apt-setup apt-test apt-bench data run serve test lint bench extract schematics freeze clean
 
 setup: $(VENV)/.installed webmap/node_modules/.installed $(JS_TOOLS)/.installed
 
@@ -47,6 +48,13 @@ data: setup
 
 run: data
 	$(PY) server.py --host $(HOST) --port $(PORT)
+
+# Multi-process serving: gunicorn with WORKERS processes (default 2 x cores + 1); `kill -HUP <master pid>` reloads
+# the workers gracefully (new ones start on the current code and data, old ones finish their requests).
+WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+serve: data
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --graceful-timeout 30 --timeout 60 \
+	  --access-logfile - "server:create_app()"
 
 test: setup apt-test data lint
 	$(PY) -m pytest -q

@@ -25,7 +25,7 @@ from geo.errors import (
 )
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
-from geo.store import FeatureStore
+from geo.store import FeatureStore, Store
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
 from webmap.assets import missing_vendor_files
@@ -57,8 +57,17 @@ def open_services(settings: Settings) -> Services:
     missing = missing_vendor_files(settings.vendor_dir)
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
-    return Services(settings, catalog, FeatureStore(settings.gpkg, list(catalog), settings.sql_all_layers),
+    return Services(settings, catalog, feature_store(settings, list(catalog)),
                     RasterStore(rasters, settings.build_dir))
+
+
+def feature_store(settings: Settings, layer_ids: list[str]) -> Store:
+    """The engine the settings choose: PostGIS with YIWU_DATABASE_URL, else the embedded GeoPackage."""
+    if settings.database_url:
+        from geo.postgis import PostGISStore
+
+        return PostGISStore(settings.database_url, settings.database_schema, layer_ids)
+    return FeatureStore(settings.gpkg, layer_ids, settings.sql_all_layers)
 
 
 def configure_hosts(app: Flask, settings: Settings) -> None:

@@ -7,8 +7,6 @@ strictly (ASCII digits only: no `1_0`, no `٣`), an empty value is refused where
 from __future__ import annotations
 
 import logging
-import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
@@ -20,10 +18,9 @@ from werkzeug.datastructures import MIMEAccept
 
 from api.media import ACCEPTED
 from geo.errors import InvalidParameterError
+from geo.numbers import parse_int, parse_number
 
 LOGGER = logging.getLogger(__name__)
-INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
-NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 Schema = Mapping[str, Any] | Callable[[], Mapping[str, Any]]  # a callable: computed when the document is built
 
 
@@ -59,32 +56,6 @@ class Param:
         if self.example is not None:
             out["example"] = self.example() if callable(self.example) else self.example
         return out
-
-
-def _range_error(name: str, value: float, minimum, maximum, exclusive: bool) -> None:
-    if minimum is not None and (value <= minimum if exclusive else value < minimum):
-        raise InvalidParameterError(name, f"must be {'>' if exclusive else '>='} {minimum:g}, got {value:g}")
-    if maximum is not None and value > maximum:
-        raise InvalidParameterError(name, f"must be <= {maximum:g}, got {value:g}")
-
-
-def parse_int(name: str, raw: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    if not INT_RE.fullmatch(raw):
-        raise InvalidParameterError(name, f"'{raw[:40]}' is not an integer (ASCII digits)")
-    value = int(raw)
-    _range_error(name, value, minimum, maximum, False)
-    return value
-
-
-def parse_number(name: str, raw: str, minimum: float | None = None, maximum: float | None = None,
-                 exclusive_minimum: bool = False) -> float:
-    if not NUMBER_RE.fullmatch(raw.strip()):
-        raise InvalidParameterError(name, f"'{raw[:40]}' is not a number")
-    value = float(raw)
-    if not math.isfinite(value):
-        raise InvalidParameterError(name, "must be finite")
-    _range_error(name, value, minimum, maximum, exclusive_minimum)
-    return value
 
 
 def integer(name: str, description: str, minimum: int | None = None, maximum: int | None = None,

@@ -14,6 +14,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.media import HTML
+from geo.errors import InvalidParameterError
 from webmap.basemaps import tile_origins
 
 LOGGER = logging.getLogger(__name__)
@@ -67,6 +68,13 @@ def add_etag(response: Response) -> Response:
     return response
 
 
+def refuse_nul() -> None:
+    """No query parameter may carry a NUL character (no stored text has one, and PostgreSQL text cannot)."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise InvalidParameterError(name.replace("\x00", "\\0"), "contains a NUL character")
+
+
 def register_edge(app: Flask, error_table: tuple[tuple[type[Exception], int, str], ...]) -> None:
     """Map exceptions to problem bodies with `error_table` (first match wins) and add the outgoing headers."""
 
@@ -82,5 +90,6 @@ def register_edge(app: Flask, error_table: tuple[tuple[type[Exception], int, str
         LOGGER.exception("unhandled error")
         return problem(500, "ServerError", "internal error; see the server log")
 
+    app.before_request(refuse_nul)
     app.after_request(add_etag)
     app.after_request(secure)

@@ -10,7 +10,7 @@ from flask import current_app
 from geo.cache import LRUCache
 from geo.raster_store import RasterStore
 from geo.settings import Settings
-from geo.store import FeatureStore
+from geo.store import Store
 from layers import Catalog
 
 PAGE_CACHE_SIZE = 32
@@ -22,7 +22,7 @@ STATS_CACHE_SIZE = 64
 class Services:
     settings: Settings
     catalog: Catalog
-    store: FeatureStore
+    store: Store
     rasters: RasterStore
     pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
     tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))

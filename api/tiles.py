@@ -18,9 +18,7 @@ from geo.tiles import (
     TMS,
     TMS_ID,
     TileAddress,
-    buffered_lonlat_bbox,
     check_address,
-    encode_tile,
     matrix_limits,
     tile_minzoom,
 )
@@ -126,12 +124,7 @@ def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: 
     check_address(address, info.bbox, tile_minzoom(info.count, info.bbox), collection_id)
     key = ("mvt", collection_id, svc.data_version(), address)
 
-    def render() -> bytes:
-        fields = tile_fields(layer)
-        frame = svc.store.envelope_features(collection_id, buffered_lonlat_bbox(address), ["feature_id", *fields])
-        return encode_tile(collection_id, frame, address, fields)
-
-    data = svc.tiles.get_or_compute(key, render)
+    data = svc.tiles.get_or_compute(key, lambda: svc.store.tile(collection_id, address, tile_fields(layer)))
     response = Response(data, mimetype=MVT, headers={"Cache-Control": TILE_CACHE_CONTROL})
     response.set_etag(hashlib.sha1(data, usedforsecurity=False).hexdigest())
     return response.make_conditional(request)

@@ -44,6 +44,7 @@ class BuildResult:
     seconds: float
     figures: pd.DataFrame
     rasters: tuple[RasterBuildResult, ...] = ()  # the COGs built next to the GeoPackage (geo/raster_build.py)
+    database_loaded: bool = False  # the PostGIS schema was (re)loaded
 
 
 def fingerprint(layers: dict[str, Layer], data_dir: Path, catalog_dir: Path) -> str:
@@ -234,4 +235,14 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
             write_geopackage(out_path, frames, figures, stamp)
         figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
         rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir, layers)
-    return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters)
+        loaded = settings.database_url is not None and load_database(settings, list(layers), stamp, force)
+    return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters, loaded)
+
+
+def load_database(settings: Settings, layer_ids: list[str], stamp: str, force: bool) -> bool:
+    """The GeoPackage's layers and tables into PostGIS (YIWU_DATABASE_URL), swapped in whole."""
+    from geo.postgis import load_postgis  # psycopg only where a database is configured
+
+    loaded = load_postgis(settings.database_url, settings.database_schema, settings.gpkg, layer_ids, stamp, force)
+    LOGGER.info("PostGIS schema %s: %s", settings.database_schema, "loaded" if loaded else "up to date")
+    return loaded

@@ -23,6 +23,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from geo.errors import InvalidParameterError
 from geo.limits import nesting_depth
+from geo.numbers import INT64
 
 LOGGER = logging.getLogger(__name__)
 FILTER_LANGS = ("cql2-text", "cql2-json")
@@ -107,6 +108,10 @@ def check_tree(root) -> None:
             node.singlechar = "_"  # CQL2: `_` is one character (pygeofilter 0.4 defaults to ECQL's `.`)
         if isinstance(node, ast.TemporalPredicate):
             raise _fail("temporal predicates are not supported (the layers carry no temporal geometry)")
+        if isinstance(node, str) and "\x00" in node:
+            raise _fail("a text value contains a NUL character")
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) > INT64:
+            raise _fail(f"{node} is beyond the 64-bit integers the collections store")
 
 
 def _syntax_message(exc: Exception, lang: str) -> str:

@@ -12,6 +12,7 @@ from pygeofilter import ast
 
 from geo.cql2 import walk
 from geo.errors import InvalidParameterError
+from geo.numbers import parse_int, parse_number
 
 GEOMETRY_FORMATS = {"Point": "geometry-point", "MultiPoint": "geometry-multipoint",
                     "LineString": "geometry-linestring", "MultiLineString": "geometry-multilinestring",
@@ -58,13 +59,11 @@ def queryables_schema(schema: dict[str, str], geometry: str, title: str, schema_
 
 
 def typed_value(kind: str, name: str, raw: str):
-    try:
-        if kind == "integer":
-            return int(raw)
-        if kind == "number":
-            return float(raw)
-    except ValueError:
-        raise InvalidParameterError(name, f"'{raw}' is not a {kind}") from None
+    """The value of `property=value` in the property's type (numbers read strictly, within 64-bit integers)."""
+    if kind == "integer":
+        return parse_int(name, raw)
+    if kind == "number":
+        return parse_number(name, raw)
     if kind == "boolean":
         return raw.lower() in ("true", "1")
     return raw

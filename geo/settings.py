@@ -30,6 +30,8 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")  # Host values accepted without base_url
     proxy_hops: int = 0  # X-Forwarded-* trusted from this many proxies (0: ignored)
     sql_all_layers: bool = False  # query every layer in the GeoPackage, small ones too (least memory)
+    database_url: str | None = None  # postgresql://…: the build loads PostGIS too and the app reads it
+    database_schema: str = "yiwu"  # the PostGIS schema of the layers (swapped in whole by each build)
 
     @property
     def gpkg(self) -> Path:

@@ -16,6 +16,7 @@ from pygeofilter import ast, values
 from geo.cql2 import operands
 from geo.errors import InvalidParameterError
 from geo.gpkg import quote, wkb_of
+from geo.numbers import INT64
 
 LOGGER = logging.getLogger(__name__)
 SPATIAL_FUNCTION = "cql_spatial"
@@ -120,6 +121,8 @@ class _Translator:
             if not {self.kind(node.lhs), self.kind(node.rhs)} <= {"integer", "number", None}:
                 raise InvalidParameterError("filter", _TYPE_ERROR)
             return f"({lhs} {_ARITHMETIC[node.op.value]} {rhs})"
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) > INT64:
+            raise InvalidParameterError("filter", f"{node} is beyond the 64-bit integers the collections store")
         if node is None or isinstance(node, (str, int, float, bool)):
             return self.bind(node)
         raise InvalidParameterError("filter", f"{type(node).__name__} is not supported here")
@@ -167,6 +170,11 @@ def translate(root, schema: dict[str, str], geometry: str, rtree: str, prefix: s
     written with `prefix`, e.g. a table alias)."""
     translator = _Translator(schema, geometry, rtree, prefix)
     return SqlFilter(translator.predicate(root), translator.params)
+
+
+def check_types(root, schema: dict[str, str]) -> None:
+    """Refuse comparisons of a property with a value (or property) of another type, as every path does."""
+    _Translator(schema, "geometry", "rtree").predicate(root)
 
 
 SQL_FUNCTIONS: dict[str, tuple[int, Callable]] = {SPATIAL_FUNCTION: (3, spatial_predicate)}

@@ -25,6 +25,7 @@ from geo.gpkg import GeoPackage, geometries, quote
 from geo.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
 from geo.serialize import geometry_json
 from geo.sqlfilter import SPATIAL_FUNCTION, SQL_FUNCTIONS, translate
+from geo.tiles import TileAddress, buffered_lonlat_bbox, encode_tile
 
 LOGGER = logging.getLogger(__name__)
 
@@ -53,35 +54,31 @@ class LayerTooLargeError(NotFoundError):
     """A whole-layer read of a layer the build marked large (query it by bbox instead)."""
 
 
-class FeatureStore:
-    """Read-only access to the layers of one GeoPackage; a rebuild (a new file) is picked up by the next call."""
+class Store:
+    """What both engines share: the build's per-layer facts and the small layers' frames, cached per data version;
+    items answered in memory or in SQL. Engines give `data_version`, `_read_infos`, `_read_frame`, `_sql_query`,
+    `tile`, `plan_figures` and `build_info`."""
 
-    def __init__(self, gpkg_path: Path, layer_ids: list[str], sql_for_all: bool = False):
-        self.path = Path(gpkg_path)
+    sql_for_all = False
+
+    def __init__(self, layer_ids: list[str]):
         self.layer_ids = list(layer_ids)
-        self.sql_for_all = sql_for_all  # tests: answer every layer with the SQL path
-        self.gpkg = GeoPackage(self.path, SQL_FUNCTIONS)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # an engine's reader may ask for a layer's facts while a frame loads
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._geojson: dict[str, dict[str, bytes]] = {}
         self._infos: dict[str, LayerInfo] = {}
-        self._stamp: int | None = None
+        self._version = None
 
-    def data_version(self) -> int:
-        """The stamp of the GeoPackage (file modification time, ns): changes with every build."""
-        return self.path.stat().st_mtime_ns
+    def data_version(self):
+        raise NotImplementedError
 
     def _check_fresh(self) -> None:
-        stamp = self.data_version()
-        if stamp != self._stamp:
+        version = self.data_version()
+        if version != self._version:
             self._frames.clear()
             self._geojson.clear()
             self._infos = {i.layer_id: i for i in self._read_infos()}
-            self._stamp = stamp
-
-    def _read_infos(self) -> list[LayerInfo]:
-        names, rows = self.gpkg.columns(f"SELECT * FROM {quote(LAYERS_TABLE)}")
-        return [LayerInfo.from_row(dict(zip(names, row, strict=True))) for row in rows]
+            self._version = version
 
     def info(self, layer_id: str) -> LayerInfo:
         if layer_id not in self.layer_ids:
@@ -100,8 +97,7 @@ class FeatureStore:
         with self._lock:
             self._check_fresh()
             if layer_id not in self._frames:
-                frame = pyogrio.read_dataframe(self.path, layer=layer_id)
-                frame = frame.set_crs(WGS84, allow_override=True).sort_values("feature_id", ignore_index=True)
+                frame = self._read_frame(layer_id).sort_values("feature_id", ignore_index=True)
                 _ = frame.sindex  # build the STR-tree once, while holding the lock
                 self._frames[layer_id] = frame
                 self._geojson[layer_id] = dict(zip(frame["feature_id"], geometry_json(frame.geometry.values),
@@ -119,9 +115,6 @@ class FeatureStore:
     def schema(self, layer_id: str) -> dict[str, str]:
         return self.info(layer_id).schema
 
-    def geometry_name(self, layer_id: str) -> str:
-        return self.gpkg.table(layer_id).geometry
-
     def geometry_format(self, layer_id: str) -> str:
         return self.info(layer_id).geometry_format
 
@@ -131,21 +124,59 @@ class FeatureStore:
     def bbox(self, layer_id: str) -> tuple[float, float, float, float]:
         return self.info(layer_id).bbox
 
-    def first_id(self, layer_id: str) -> str | None:
-        """The first feature id of a layer in stable order (None when it is empty)."""
-        rows = self.gpkg.rows(f"SELECT feature_id FROM {quote(layer_id)} ORDER BY feature_id LIMIT 1")
-        return rows[0][0] if rows else None
-
     def query(self, layer_id: str, query: ItemsQuery) -> QueryResult:
         """Features intersecting the bbox, then the attribute filters, the sort order (ties by feature id) and the
         requested page — in memory for small layers, in SQL for large ones."""
         if self.uses_sql(layer_id):
-            return SqlQuery(self, layer_id, query).run()
+            return self._sql_query(layer_id, query)
         return memory_query(self.frame(layer_id), self.schema(layer_id), query)
 
     def within(self, layer_id: str, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-        """Every feature intersecting a CRS84 bbox, whatever the layer's size (for tiles and analyses)."""
+        """Every feature intersecting a CRS84 bbox, whatever the layer's size (for analyses)."""
         return self.query(layer_id, ItemsQuery(bbox=bbox, limit=None)).features
+
+    def feature(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
+        if self.uses_sql(layer_id):
+            match = self._sql_query(layer_id, ItemsQuery(limit=1), feature_id).features
+        else:
+            frame = self.frame(layer_id)
+            match = frame[frame["feature_id"] == feature_id]
+        if match.empty:
+            raise NotFoundError(f"feature '{feature_id[:80]}' does not exist in collection '{layer_id}'")
+        return match
+
+    def first_id(self, layer_id: str) -> str | None:
+        """The first feature id of a layer in stable order (None when it is empty)."""
+        page = self._sql_query(layer_id, ItemsQuery(limit=1, properties=())).features
+        return None if page.empty else str(page["feature_id"].iloc[0])
+
+
+class FeatureStore(Store):
+    """The embedded engine: the built GeoPackage, read with SQLite; a rebuild (a new file) is picked up by the next
+    call."""
+
+    def __init__(self, gpkg_path: Path, layer_ids: list[str], sql_for_all: bool = False):
+        super().__init__(layer_ids)
+        self.path = Path(gpkg_path)
+        self.sql_for_all = sql_for_all  # answer every layer with the SQL path (least memory)
+        self.gpkg = GeoPackage(self.path, SQL_FUNCTIONS)
+
+    def data_version(self) -> int:
+        """The stamp of the GeoPackage (file modification time, ns): changes with every build."""
+        return self.path.stat().st_mtime_ns
+
+    def _read_infos(self) -> list[LayerInfo]:
+        names, rows = self.gpkg.columns(f"SELECT * FROM {quote(LAYERS_TABLE)}")
+        return [LayerInfo.from_row(dict(zip(names, row, strict=True))) for row in rows]
+
+    def _read_frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        return pyogrio.read_dataframe(self.path, layer=layer_id).set_crs(WGS84, allow_override=True)
+
+    def _sql_query(self, layer_id: str, query: ItemsQuery, feature_id: str | None = None) -> QueryResult:
+        return SqlQuery(self, layer_id, query, feature_id).run()
+
+    def geometry_name(self, layer_id: str) -> str:
+        return self.gpkg.table(layer_id).geometry
 
     def envelope_features(self, layer_id: str, bbox: tuple[float, float, float, float],
                           columns: list[str]) -> gpd.GeoDataFrame:
@@ -161,15 +192,10 @@ class FeatureStore:
         rows = self.gpkg.rows(sql, [bbox[2], bbox[0], bbox[3], bbox[1]])
         return rows_frame(rows, names, self.schema(layer_id))
 
-    def feature(self, layer_id: str, feature_id: str) -> gpd.GeoDataFrame:
-        if self.uses_sql(layer_id):
-            match = SqlQuery(self, layer_id, ItemsQuery(limit=1), feature_id=feature_id).run().features
-        else:
-            frame = self.frame(layer_id)
-            match = frame[frame["feature_id"] == feature_id]
-        if match.empty:
-            raise NotFoundError(f"feature '{feature_id[:80]}' does not exist in collection '{layer_id}'")
-        return match
+    def tile(self, layer_id: str, address: TileAddress, fields: tuple[str, ...]) -> bytes:
+        """A Mapbox Vector Tile of the layer, encoded in Python (geo/tiles.py)."""
+        frame = self.envelope_features(layer_id, buffered_lonlat_bbox(address), ["feature_id", *fields])
+        return encode_tile(layer_id, frame, address, fields)
 
     def plan_figures(self) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=FIGURES_TABLE, read_geometry=False)

@@ -85,6 +85,11 @@ def encode_tile(layer_id: str, frame: gpd.GeoDataFrame, tile: TileAddress, field
                                                       "check_winding_order": False})
 
 
+def empty_tile(layer_id: str) -> bytes:
+    """A tile holding the layer and no feature."""
+    return mapbox_vector_tile.encode([{"name": layer_id, "features": []}], default_options={"extents": EXTENT})
+
+
 def _tile_value(value):
     """A property value MVT can carry (str, int, float, bool), None for missing ones."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

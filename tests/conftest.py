@@ -1,4 +1,6 @@
-"""Fixtures: the data built once into a temp copy of data/, and an app + client on it."""
+"""Fixtures: the data built once into a temp copy of data/, a throw-away PostgreSQL/PostGIS cluster, and an app +
+client on each engine: every test taking `app` or `client` runs against the embedded GeoPackage and against PostGIS
+(`backend`), the cluster started and removed by the tests themselves."""
 
 from __future__ import annotations
 
@@ -34,10 +36,43 @@ def gpkg(data_dir) -> Path:
     return data_dir / "build" / "yiwu.gpkg"
 
 
+BACKENDS = ("gpkg", "postgis")
+
+
 @pytest.fixture(scope="session")
-def app(data_dir):
-    app = create_app({"TESTING": True, "DATA_DIR": data_dir})
-    return app
+def postgres_url():
+    """A PostgreSQL 15 + PostGIS 3 cluster of the test session (tools/pgcluster.py), removed at the end."""
+    from tools import pgcluster
+
+    if not pgcluster.available():
+        pytest.fail("PostgreSQL 15 + PostGIS 3 are not installed (make apt-test installs postgresql-15-postgis-3)")
+    with pgcluster.cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgis_data(data_dir, postgres_url) -> str:
+    """The session's build loaded into PostGIS (the build command's path); yields the database URL."""
+    build(load_settings({"data_dir": data_dir, "database_url": postgres_url}))
+    return postgres_url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine_config(request, data_dir, backend) -> dict:
+    """The settings of the engine under test."""
+    if backend == "postgis":
+        return {"DATA_DIR": data_dir, "DATABASE_URL": request.getfixturevalue("postgis_data")}
+    return {"DATA_DIR": data_dir}
+
+
+@pytest.fixture(scope="session")
+def app(engine_config):
+    return create_app({"TESTING": True, **engine_config})
 
 
 @pytest.fixture()
@@ -70,10 +105,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(data_dir):
+def live_server(engine_config):
     """`python server.py` (waitress, as `make run` serves it) on a free port over the session's built data."""
     port = free_port()
-    env = {**os.environ, "YIWU_DATA_DIR": str(data_dir)}
+    env = {**os.environ, **{f"YIWU_{k}": str(v) for k, v in engine_config.items()}}
     proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
