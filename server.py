@@ -23,6 +23,7 @@ from geo.errors import (
     SourceError,
     TooLargeError,
 )
+from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
 from geo.store import FeatureStore, Store
@@ -57,8 +58,9 @@ def open_services(settings: Settings) -> Services:
     missing = missing_vendor_files(settings.vendor_dir)
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
+    basemap = MBTiles(settings.basemap) if settings.basemap else None
     return Services(settings, catalog, feature_store(settings, list(catalog)),
-                    RasterStore(rasters, settings.build_dir))
+                    RasterStore(rasters, settings.build_dir), basemap=basemap)
 
 
 def feature_store(settings: Settings, layer_ids: list[str]) -> Store:
@@ -89,9 +91,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
-    from api import analysis, collections, ogc, pages, plan, rasters, tiles
+    from api import analysis, basemap, collections, ogc, pages, plan, rasters, tiles
 
-    for module in (pages, collections, tiles, ogc, plan, analysis, rasters):
+    for module in (pages, collections, tiles, ogc, plan, analysis, rasters, basemap):
         app.register_blueprint(module.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from geo.cache import LRUCache
+from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings
 from geo.store import Store
@@ -24,6 +25,7 @@ class Services:
     catalog: Catalog
     store: Store
     rasters: RasterStore
+    basemap: MBTiles | None = None  # the office's own basemap (YIWU_BASEMAP), when configured
     pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
     tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
     stats: LRUCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))

@@ -32,6 +32,7 @@ class Settings:
     sql_all_layers: bool = False  # query every layer in the GeoPackage, small ones too (least memory)
     database_url: str | None = None  # postgresql://…: the build loads PostGIS too and the app reads it
     database_schema: str = "yiwu"  # the PostGIS schema of the layers (swapped in whole by each build)
+    basemap: Path | None = None  # an MBTiles file the office draws under every map (served at /basemap/…)
 
     @property
     def gpkg(self) -> Path:
@@ -54,7 +55,7 @@ class Settings:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name.endswith("_dir") or name == "gpkg_path":
+    if name.endswith("_dir") or name in ("gpkg_path", "basemap"):
         return Path(value)
     if name == "trusted_hosts" and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())
