@@ -32,11 +32,17 @@ class Settings:
     sql_all_layers: bool = False  # query every layer in the GeoPackage, small ones too (least memory)
     database_url: str | None = None  # postgresql://…: the build loads PostGIS too and the app reads it
     database_schema: str = "yiwu"  # the PostGIS schema of the layers (swapped in whole by each build)
+    workspace_path: Path | None = None  # default: data_dir/workspace/workspace.gpkg (imports, edits, users, audit)
+    workspace_schema: str = "yiwu_workspace"  # the same in PostGIS (with database_url); never touched by a build
     basemap: Path | None = None  # an MBTiles file the office draws under every map (served at /basemap/…)
 
     @property
     def gpkg(self) -> Path:
         return Path(self.gpkg_path) if self.gpkg_path else self.data_dir / "build" / "yiwu.gpkg"
+
+    @property
+    def workspace(self) -> Path:
+        return Path(self.workspace_path) if self.workspace_path else self.data_dir / "workspace" / "workspace.gpkg"
 
     @property
     def build_dir(self) -> Path:
@@ -55,7 +61,7 @@ class Settings:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name.endswith("_dir") or name in ("gpkg_path", "basemap"):
+    if name.endswith("_dir") or name in ("gpkg_path", "basemap", "workspace_path"):
         return Path(value)
     if name == "trusted_hosts" and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())
