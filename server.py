@@ -27,6 +27,7 @@ from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
 from geo.store import FeatureStore, Store
+from geo.workspace import Workspace
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
 from webmap.assets import missing_vendor_files
@@ -60,7 +61,14 @@ def open_services(settings: Settings) -> Services:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     return Services(settings, catalog, feature_store(settings, list(catalog)),
-                    RasterStore(rasters, settings.build_dir), basemap=basemap)
+                    RasterStore(rasters, settings.build_dir), open_workspace(settings), basemap=basemap)
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    """Where imports, edits, accounts and the audit trail live: beside the engine the settings choose."""
+    if settings.database_url:
+        return Workspace.postgis(settings.database_url, settings.workspace_schema)
+    return Workspace.embedded(settings.workspace)
 
 
 def feature_store(settings: Settings, layer_ids: list[str]) -> Store:

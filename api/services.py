@@ -12,6 +12,7 @@ from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings
 from geo.store import Store
+from geo.workspace import Workspace
 from layers import Catalog
 
 PAGE_CACHE_SIZE = 32
@@ -25,6 +26,7 @@ class Services:
     catalog: Catalog
     store: Store
     rasters: RasterStore
+    workspace: Workspace
     basemap: MBTiles | None = None  # the office's own basemap (YIWU_BASEMAP), when configured
     pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
     tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))

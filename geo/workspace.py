@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
+from geo.buildlock import build_lock, temp_name
 from geo.gpkg import ENVELOPE_BYTES
 from geo.layerinfo import LAYERS_TABLE
 
@@ -194,9 +195,9 @@ class Workspace:
     @classmethod
     def embedded(cls, path: Path) -> Workspace:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            _create_geopackage(path)
+        with build_lock(path.parent):  # one creator, even when several workers start at once
+            if not path.exists():
+                _create_geopackage(path)
         engine = create_engine(f"sqlite:///{path}", poolclass=NullPool,
                                connect_args={"timeout": SQLITE_BUSY_SECONDS, "isolation_level": None})
         event.listen(engine, "connect", register_st_functions)
@@ -286,8 +287,7 @@ def _create_geopackage(path: Path) -> None:
     info = pd.DataFrame({"key": ["purpose", "created_at"],
                          "value": ["Yiwu planning map service workspace: imported layers, edits, accounts, audit "
                                    "trail", now_iso()]})
-    temp = path.with_name(f".{path.stem}.tmp.gpkg")
-    temp.unlink(missing_ok=True)
+    temp = temp_name(path)
     pyogrio.write_dataframe(info, temp, layer="ws_info", driver="GPKG")
     os.replace(temp, path)
     LOGGER.info("workspace created: %s", path)
