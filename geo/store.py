@@ -161,9 +161,9 @@ class FeatureStore(Store):
         self.sql_for_all = sql_for_all  # answer every layer with the SQL path (least memory)
         self.gpkg = GeoPackage(self.path, SQL_FUNCTIONS)
 
-    def data_version(self) -> int:
-        """The stamp of the GeoPackage (file modification time, ns): changes with every build."""
-        return self.path.stat().st_mtime_ns
+    def data_version(self) -> str:
+        """The stamp of the GeoPackage: changes with every build and every committed write."""
+        return self.gpkg.stamp()
 
     def _read_infos(self) -> list[LayerInfo]:
         names, rows = self.gpkg.columns(f"SELECT * FROM {quote(LAYERS_TABLE)}")

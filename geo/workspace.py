@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from geo.buildlock import build_lock, temp_name
-from geo.gpkg import ENVELOPE_BYTES
+from geo.gpkg import ENVELOPE_BYTES, sqlite_stamp
 from geo.layerinfo import LAYERS_TABLE
 
 LOGGER = logging.getLogger(__name__)
@@ -271,15 +271,6 @@ class Workspace:
             seq, layers = con.execute(select(text("(SELECT max(seq) FROM ws_audit)"),
                                              text("(SELECT count(*) FROM ws_layers)"))).one()
         return f"{seq}:{layers}"
-
-
-def sqlite_stamp(path: Path) -> str:
-    """The file's identity and SQLite's file change counter (header bytes 24–27, bumped by every commit in
-    rollback-journal mode): a version that changes even when two commits fall in the same clock tick."""
-    with open(path, "rb") as handle:
-        header = handle.read(28)
-        stat = os.fstat(handle.fileno())
-    return f"{stat.st_ino}:{stat.st_mtime_ns}:{int.from_bytes(header[24:28], 'big')}"
 
 
 def _create_geopackage(path: Path) -> None:

@@ -17,7 +17,7 @@ BOUNDARY_LEVELS = ("country", "province", "county", "city")
 AUDIENCES = ("planner", "investor", "logistics")
 GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
-BUILDERS = ("file", "hubs", "routes", "warehouses", "places")
+BUILDERS = ("file", "hubs", "routes", "warehouses", "places", "import")  # import: a layer users brought (workspace)
 # sited_count / sited_floor_area: the layer's features whose `plan_item` is the figure's `item` — how many are
 # mapped, and the sum of their published floor area (`floor_area_wan_m2`) — beside a figure the plan gives city-wide.
 FIGURE_MEASURES = ("area_km2", "feature_count", "target", "sited_count", "sited_floor_area")
@@ -88,6 +88,7 @@ class Layer:
     boundary_level: str | None = None  # role boundary only
     # role hub: what site summaries measure (key -> port_type; the nearest hub of that type)
     summary_distances: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    editable: bool = False  # editors may change its features (OGC API – Features Part 4); imported layers only
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh
