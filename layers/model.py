@@ -8,7 +8,8 @@ from types import MappingProxyType
 
 GROUPS = ("zones", "parks", "markets", "logistics", "corridors", "warehouses", "context")
 # What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
-ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "context")
+ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "place",
+         "context")
 # Roles whose polygons a site report measures overlaps with, and whose features are compared like parks.
 AREA_ROLES = ("zone", "park", "market", "science_park")
 SITE_ROLES = ("park", "market", "science_park")
