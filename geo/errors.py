@@ -39,3 +39,15 @@ class TooLargeError(InvalidGeometryError):
 
 class DataNotBuiltError(GeoError):
     """The app was started before the data build (`make data`) wrote its GeoPackage."""
+
+
+class ConflictError(GeoError):
+    """The request conflicts with what exists (an id already taken)."""
+
+
+class PreconditionFailedError(GeoError):
+    """An If-Match that no longer matches: the resource changed since the client read it."""
+
+
+class PreconditionRequiredError(GeoError):
+    """A write to a resource that must name the version it changes (If-Match) did not."""

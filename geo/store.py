@@ -72,6 +72,11 @@ class Store:
     def data_version(self):
         raise NotImplementedError
 
+    def invalidate(self) -> None:
+        """Read the facts and frames again at the next call (the set of layers changed)."""
+        with self._lock:
+            self._version = None
+
     def _check_fresh(self) -> None:
         version = self.data_version()
         if version != self._version:

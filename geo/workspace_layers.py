@@ -23,11 +23,9 @@ from geo.gpkg import quote
 from geo.layerinfo import layer_info
 from geo.workspace import LAYER_FACTS, LAYERS, AuditEntry, Workspace, json_text, now_iso
 from layers.catalog_loader import parse_entry
-from layers.model import GROUPS, Layer
+from layers.model import ROLE_GROUPS, Layer
 
 LOGGER = logging.getLogger(__name__)
-ROLE_GROUPS = {"zone": "zones", "park": "parks", "market": "markets", "science_park": "markets", "hub": "logistics",
-               "node": "logistics", "corridor": "corridors", "warehouse": "warehouses"}
 GEOMETRY_FAMILIES = {"Polygon": "polygon", "MultiPolygon": "polygon", "LineString": "line",
                      "MultiLineString": "line", "Point": "point", "MultiPoint": "point"}
 PROVENANCE = ("source", "accuracy", "plan_ref")
@@ -205,9 +203,3 @@ def _drop_gpkg_table(workspace: Workspace, table: str) -> None:
             if con.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = ?", (meta,)).first():
                 con.exec_driver_sql(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
         con.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(table)}")
-
-
-def group_of(role: str) -> str:
-    group = ROLE_GROUPS.get(role, "context")
-    assert group in GROUPS
-    return group

@@ -10,6 +10,9 @@ GROUPS = ("zones", "parks", "markets", "logistics", "corridors", "warehouses", "
 # What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
 ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "place",
          "context")
+# The group an imported layer of a role joins unless told otherwise (others: context).
+ROLE_GROUPS = {"zone": "zones", "park": "parks", "market": "markets", "science_park": "markets", "hub": "logistics",
+               "node": "logistics", "corridor": "corridors", "warehouse": "warehouses"}
 # Roles whose polygons a site report measures overlaps with, and whose features are compared like parks.
 AREA_ROLES = ("zone", "park", "market", "science_park")
 SITE_ROLES = ("park", "market", "science_park")
