@@ -176,7 +176,7 @@ def drop_layer(workspace: Workspace, layer_id: str, actor: str, client: str | No
             con.execute(text(f'DELETE FROM {quote(workspace.schema)}."_versions" WHERE layer = :id'), {"id": layer_id})
     if not workspace.is_postgis:
         with import_lock(workspace):
-            drop_unregistered(workspace)
+            _drop_gpkg_table(workspace, layer_id)
 
 
 def drop_unregistered(workspace: Workspace) -> list[str]:
