@@ -53,7 +53,7 @@ def decode_text(raw: bytes, option: str | None, report: ReportBuilder) -> tuple[
     if option:
         name = codec_name(option)
         try:
-            return raw.decode(name or option), EncodingReport(name or option, "option")
+            return raw.decode(name or option).removeprefix("\ufeff"), EncodingReport(name or option, "option")
         except (UnicodeDecodeError, LookupError) as exc:
             raise Refused("undecodable", encoding=option) from exc
     if raw.startswith(b"\xef\xbb\xbf"):

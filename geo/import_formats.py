@@ -84,7 +84,7 @@ def _sniff_text(head: bytes) -> str | None:
 def locate(path: Path, workdir: Path, report: ReportBuilder) -> Dataset:
     """The one dataset of the upload at `path` (a zip is extracted safely under `workdir`)."""
     if not path.is_file():
-        raise Refused("unreadable", name=path.name, reason="no such file")
+        raise Refused("unreadable", name=path.name, reason="no such file" if not path.exists() else "not a file")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise Refused("too_large", name=path.name, size=size, limit=MAX_FILE_BYTES)
@@ -187,7 +187,13 @@ def _recoded(frame: gpd.GeoDataFrame, encoding: str) -> gpd.GeoDataFrame:
         for column in text:
             out[column] = pd.Series([recode(v, encoding) if isinstance(v, str) else v for v in frame[column]],
                                     index=frame.index, dtype=object)
-        return out.rename(columns={c: recode(c, encoding) for c in frame.columns if c != frame.geometry.name})
+        names: dict[str, str] = {}
+        for column in frame.columns:
+            name = column if column == frame.geometry.name else recode(column, encoding)
+            while name in names.values():  # two names cut to the same text
+                name += "_"
+            names[column] = name
+        return out.rename(columns=names)
     except UnicodeDecodeError as exc:
         raise Refused("undecodable", encoding=encoding) from exc
 

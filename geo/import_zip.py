@@ -110,7 +110,7 @@ def _copy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget:
             if written > budget:
                 raise Refused("zip_too_large", limit=MAX_UNZIPPED_BYTES)
             if written > RATIO_MIN_BYTES and written > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                raise Refused("zip_bomb", entry=info.filename, ratio=written // max(info.compress_size, 1),
+                raise Refused("zip_bomb", entry=entry_name(info), ratio=written // max(info.compress_size, 1),
                               limit=MAX_ZIP_RATIO)
             out.write(chunk)
     return written
@@ -127,7 +127,7 @@ def extract(path: Path, dest: Path) -> Extracted:
             for info, parts in entries:
                 target = root.joinpath(*parts)
                 if not target.resolve().is_relative_to(root):
-                    raise Refused("zip_unsafe_path", entry=info.filename)
+                    raise Refused("zip_unsafe_path", entry=entry_name(info))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 budget -= _copy(archive, info, target, budget)
                 written.append(target)

@@ -56,9 +56,19 @@ from geo.import_formats import (
     shapefile_check,
     shapefile_encoding,
 )
-from geo.qc import EncodingReport, QCReport, Refused, ReportBuilder, listing, refusal
+from geo.qc import (
+    EncodingReport,
+    ImportRefusedError,
+    ImportTooLargeError,
+    QCReport,
+    Refused,
+    ReportBuilder,
+    listing,
+    refusal,
+)
 
 LOGGER = logging.getLogger(__name__)
+__all__ = ["ImportOptions", "ImportRefusedError", "ImportResult", "ImportTooLargeError", "QCReport", "read_import"]
 
 RESERVED_COLUMNS = ("feature_id", "geometry")
 _ENCODING_PHRASES = {"cpg": "@enc_cpg", "detected": "@enc_detected", "option": "@enc_option",

@@ -507,6 +507,20 @@ def test_zip_bomb_refused(tmp_path):
     assert error.code == "zip_bomb" and isinstance(error, ImportTooLargeError) and isinstance(error, TooLargeError)
 
 
+def test_zip_bomb_with_lying_sizes_refused(tmp_path):
+    """Headers declaring 1,000 bytes for 20 MB of zeros: never more than the declared bytes are written."""
+    path = tmp_path / "liar.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("liar.csv", b"0" * (20 * 1024 * 1024))
+    data = bytearray(path.read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    data[local + 22:local + 26] = (1000).to_bytes(4, "little")
+    data[central + 24:central + 28] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    error = refused(path)
+    assert error.code == "unreadable" and "CRC" in str(error)
+
+
 def test_zip_limits(tmp_path, monkeypatch):
     path = tmp_path / "readme.zip"
     with zipfile.ZipFile(path, "w") as archive:
