@@ -31,7 +31,7 @@ from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
 from geo.store import FeatureStore, Store
-from geo.workspace import Workspace
+from geo.workspace import open_workspace
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
 from webmap.assets import missing_vendor_files
@@ -79,13 +79,6 @@ def workspace_store(settings: Settings) -> Store:
 
         return PostGISStore(settings.database_url, settings.workspace_schema, [], pool_size=2)
     return FeatureStore(settings.workspace, [], settings.sql_all_layers)
-
-
-def open_workspace(settings: Settings) -> Workspace:
-    """Where imports, edits, accounts and the audit trail live: beside the engine the settings choose."""
-    if settings.database_url:
-        return Workspace.postgis(settings.database_url, settings.workspace_schema)
-    return Workspace.embedded(settings.workspace)
 
 
 def feature_store(settings: Settings, layer_ids: list[str]) -> Store:

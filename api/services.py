@@ -38,6 +38,9 @@ class Services:
 
     _merged: tuple = (None, None)  # (workspace version, the built and imported layers' Catalog)
 
+    def __post_init__(self) -> None:
+        self.store.refresh = self.full_catalog
+
     def data_version(self) -> str:
         """The version of the vector data every cache key carries (the build's and the workspace's stamps)."""
         return self.store.data_version()

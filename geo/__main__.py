@@ -1,6 +1,6 @@
 """`python -m geo build [--data-dir DIR] [--out FILE] [--catalog-dir DIR] [--raster-catalog-dir DIR] [--force]`:
 build the GeoPackage and the rasters from the settings (defaults, YIWU_* environment, these options) and print
-the reconciliation."""
+the reconciliation. `python -m geo import PATH …`: add a file to the workspace (geo/cli_import.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from geo.build import build, format_table
+from geo.cli_import import add_import_parser, run_import
 from geo.errors import GeoError
 from geo.settings import load_settings
 from layers import CatalogError
@@ -24,9 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--catalog-dir", type=Path, help="default: YIWU_CATALOG_DIR or layers/catalog")
     cmd.add_argument("--raster-catalog-dir", type=Path, help="default: YIWU_RASTER_CATALOG_DIR or layers/rasters")
     cmd.add_argument("--force", action="store_true", help="rebuild even if the inputs are unchanged")
+    add_import_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    if args.command == "import":
+        return run_import(args, load_settings())
     settings = load_settings({k: v for k, v in vars(args).items() if k not in ("command", "force")})
     try:
         result = build(settings, force=args.force)

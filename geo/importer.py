@@ -70,7 +70,7 @@ from geo.qc import (
 LOGGER = logging.getLogger(__name__)
 __all__ = ["ImportOptions", "ImportRefusedError", "ImportResult", "ImportTooLargeError", "QCReport", "read_import"]
 
-RESERVED_COLUMNS = ("feature_id", "geometry")
+RESERVED_COLUMNS = ("feature_id", "geometry", "source", "accuracy", "plan_ref")  # the last three: provenance
 _ENCODING_PHRASES = {"cpg": "@enc_cpg", "detected": "@enc_detected", "option": "@enc_option",
                      "format": "@enc_format", "fallback": "@enc_fallback"}
 

@@ -21,6 +21,7 @@ class LayeredStore:
 
     def __init__(self, built: Store, workspace: Store):
         self.built, self.workspace = built, workspace
+        self.refresh = lambda: None  # asked to bring the imported ids up to date before an id is called unknown
 
     @property
     def layer_ids(self) -> list[str]:
@@ -33,10 +34,12 @@ class LayeredStore:
             self.workspace.invalidate()
 
     def of(self, layer_id: str) -> Store:
-        if layer_id in self.workspace.layer_ids:
-            return self.workspace
         if layer_id in self.built.layer_ids:
             return self.built
+        if layer_id not in self.workspace.layer_ids:
+            self.refresh()
+        if layer_id in self.workspace.layer_ids:
+            return self.workspace
         raise NotFoundError(f"collection '{layer_id}' does not exist")
 
     def data_version(self) -> str:

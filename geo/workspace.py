@@ -300,3 +300,10 @@ def _create_geopackage(path: Path) -> None:
     pyogrio.write_dataframe(info, temp, layer="ws_info", driver="GPKG")
     os.replace(temp, path)
     LOGGER.info("workspace created: %s", path)
+
+
+def open_workspace(settings) -> Workspace:
+    """Where imports, edits, accounts and the audit trail live: beside the engine the settings choose."""
+    if settings.database_url:
+        return Workspace.postgis(settings.database_url, settings.workspace_schema)
+    return Workspace.embedded(settings.workspace)

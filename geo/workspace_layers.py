@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import orjson
+import pandas as pd
 import pyogrio
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import Connection
@@ -73,6 +74,26 @@ def catalog_entry(request: ImportRequest, frame: gpd.GeoDataFrame) -> dict:
             "popup_fields": [*fields[:MAX_POPUP_FIELDS], *PROVENANCE]}
 
 
+def typed_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Attribute columns typed by their values (the importer hands plain objects): integers, numbers, booleans
+    (nullable) or text, so the layer's schema says what a column holds and edits are checked against it."""
+    out = frame.copy()
+    for name in frame.columns:
+        if name in ("feature_id", frame.geometry.name):
+            continue
+        values = frame[name].dropna()
+        kind = pd.api.types.infer_dtype(values, skipna=True) if len(values) else "empty"
+        if kind == "boolean":
+            out[name] = frame[name].astype("boolean")
+        elif kind == "integer" and values.map(lambda v: abs(v) < 2**63).all():
+            out[name] = frame[name].astype("Int64")
+        elif kind in ("floating", "mixed-integer-float", "integer"):
+            out[name] = frame[name].astype("float64")
+        else:
+            out[name] = frame[name].map(lambda v: None if v is None or v is pd.NA else str(v), na_action=None)
+    return out
+
+
 def with_provenance(frame: gpd.GeoDataFrame, layer: Layer) -> gpd.GeoDataFrame:
     """Every feature carries its source, accuracy and plan clause, as the built layers' do."""
     out = frame.copy()
@@ -103,7 +124,7 @@ def publish_layer(workspace: Workspace, entry: dict, frame: gpd.GeoDataFrame, qc
     """Add an imported layer (WGS84, `feature_id` unique) to the workspace, all or nothing; ConflictError when its
     id is taken (by a built layer: `taken`, or an import)."""
     layer = entry_layer(entry)
-    frame = with_provenance(frame, layer).sort_values("feature_id", ignore_index=True)
+    frame = with_provenance(typed_columns(frame), layer).sort_values("feature_id", ignore_index=True)
     with import_lock(workspace):
         if layer.id in taken or layer.id in imported_ids(workspace):
             raise ConflictError(f"a collection '{layer.id}' already exists; choose another id or delete it first")
