@@ -5,7 +5,6 @@ header and navigation, and the helpers of api/pagetext.py as filters."""
 from __future__ import annotations
 
 from pathlib import Path
-
 from urllib.parse import urlencode
 
 from flask import has_request_context, request

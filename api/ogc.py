@@ -10,8 +10,8 @@ from api.media import HTML_UTF8, JSON, OPENAPI_JSON
 from api.openapi import openapi_document
 from api.pagetext import html_links, other_lang, page_words
 from api.params import F_PAGE
-from api.tiles import CONFORMANCE as TILES_CONFORMANCE
 from api.services import services
+from api.tiles import CONFORMANCE as TILES_CONFORMANCE
 from api.urls import absolute_url
 from geo.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
 from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES

@@ -60,17 +60,25 @@ def code_label(field: str, value: object, lang: str) -> object:
     return table.get(value, value)
 
 
+def _halves(text: str, lang: str) -> str | None:
+    """The page language's half of `中文 / English` (the split where the left has Chinese and the right none)."""
+    for match in re.finditer(r"\s?/ ", text):
+        left, right = text[:match.start()], text[match.end():]
+        if CJK.search(left) and not CJK.search(right):
+            return right.strip() if lang == "en" else left.strip()
+    return None
+
+
 def one_language(value: object, lang: str) -> object:
-    """The page language's half of a bilingual data text written `中文 / English` (each item of a `; ` list)."""
-    if not isinstance(value, str) or " / " not in value and "/ " not in value:
+    """The page language's half of a bilingual data text written `中文 / English`, or of each item of a `; ` list
+    of them (the value as it is when it is not written so)."""
+    if not isinstance(value, str) or "/ " not in value:
         return value
-    items = []
-    for item in value.split("; "):
-        parts = re.split(r"\s?/ ", item, maxsplit=1)
-        if len(parts) == 2 and CJK.search(parts[0]) and not CJK.search(parts[1]):
-            item = parts[1] if lang == "en" else parts[0]
-        items.append(item.strip())
-    return "; ".join(items)
+    items = [_halves(item, lang) for item in value.split("; ")]
+    if len(items) > 1 and all(item is not None for item in items):
+        return "; ".join(items)
+    whole = _halves(value, lang)
+    return value if whole is None else whole
 
 
 def clause_label(clause: object, lang: str) -> str:
@@ -92,6 +100,13 @@ def sign(comparison: object) -> str:
 def unit_label(unit: object, lang: str) -> str:
     """A unit in the page language (亿元 → 100 M CNY in English); units without words (km, %) as they are."""
     return page_words(lang)["units"].get(str(unit), str(unit)) if unit is not None else ""
+
+
+def with_unit(number: str, unit: str, lang: str) -> str:
+    """A value and its unit: "1000 亿元"; in English a unit that starts with a number in brackets, "1000 (100 M CNY)"."""
+    if not unit:
+        return number
+    return f"{number} ({unit})" if lang == "en" and unit[:1].isdigit() else f"{number} {unit}"
 
 
 def number_text(value: object, digits: int = 3) -> str:
@@ -135,3 +150,23 @@ def with_lang(url: str, lang: str) -> str:
     if lang != "en":
         return url
     return url + ("&" if "?" in url else "?") + "lang=en"
+
+
+def progress_reason(item: dict, lang: str) -> str:
+    """Why an indicator has its light, in the page language (geo/indicators.py decides the light; its `reason` is
+    the English of the JSON)."""
+    words = page_words(lang)["indicators"]
+    progress = item["progress"]
+    latest = progress.get("latest")
+    target = f"{sign(item.get('comparison'))}{number_text(item['value'])}"
+    if latest is None:
+        return words["reason_other_measure"] if item.get("reported") else words["reason_none"]
+    value, as_of = number_text(float(latest["value"]), 4), str(latest["as_of"])[:10]
+    if progress["light"] == "met":
+        return words["reason_met"].format(value=value, as_of=as_of, target=target)
+    if progress.get("expected_at_latest") is not None:
+        return words["reason_trajectory"].format(value=value, as_of=as_of,
+                                                 expected=number_text(progress["expected_at_latest"], 2))
+    if progress["light"] == "behind":
+        return words["reason_deadline"].format(year=item["target_year"])
+    return words["reason_no_baseline"]
