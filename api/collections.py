@@ -242,7 +242,7 @@ def table_fields(layer: Layer, frame, lang: str) -> list[str]:
 def field_label(field: str, lang: str) -> str:
     text = strings(lang)
     special = {"plan_ref": page_words(lang)["items"]["clause"], "accuracy": text["accuracy"], "source": text["source"]}
-    return special.get(field) or text["fields"].get(field, field)
+    return special.get(field) or page_words(lang)["fields"].get(field) or text["fields"].get(field, field)
 
 
 def table_cell(field: str, value, lang: str) -> dict:
@@ -348,7 +348,8 @@ def _item_html(layer: Layer, feature_id: str, row, links: list[dict], lang: str)
     features = [{"id": feature_id, "properties": geojson["features"][0]["properties"], "href": links[0]["href"]}]
     fields = table_fields(layer, row, lang)
     words = page_words(lang)["items"]
-    return render("ogc_items.html", title=feature_name(features[0]["properties"], feature_id, lang)[0], lang=lang,
+    name, name_field = feature_name(features[0]["properties"], feature_id, lang)
+    return render("ogc_items.html", title=name, title_field=name_field, lang=lang,
                   links=html_links(links, lang, collection_title=layer.title(lang)),
                   headers=[words["feature"], *(field_label(f, lang) for f in fields)],
                   rows=table_rows(layer, features, fields, lang), data=map_data(layer, geojson, lang),

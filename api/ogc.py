@@ -114,7 +114,7 @@ def openapi_page(doc: dict, lang: str) -> str:
     for path, ops in doc["paths"].items():
         summaries = [operation_summary(op, lang) for op in ops.values()]
         text = "；".join(summaries) if lang != "en" else "; ".join(summaries)
-        rows.append([{"text": path, "code": True}, {"text": ", ".join(m.upper() for m in ops), "code": True},
+        rows.append([{"text": path, "code": True}, {"lines": [{"text": m.upper(), "code": True} for m in ops]},
                      {"text": text, "lang": other_lang(text, lang), "field": "summary"}])
     description = w["description"].format(
         body_bytes=f"{MAX_BODY_BYTES:,}", vertices=f"{MAX_VERTICES:,}", features=f"{MAX_ZONES:,}",
