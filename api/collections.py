@@ -252,7 +252,8 @@ def table_cell(field: str, value, lang: str) -> dict:
         value = code_label(field, value, lang)
     elif field == "plan_ref":
         value = clause_label(value, lang)
-    return _data(field, one_language(value, lang) if value is not None else "", lang)
+    return _data(field, one_language(value, lang) if value is not None else "", lang) | {
+        "nowrap": field in (*CODE_FIELDS, "plan_ref")}
 
 
 def feature_name(props: dict, feature_id: str, lang: str) -> tuple[str, str]:

@@ -142,7 +142,7 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
             geodesic_pct=f"{abs(position.difference_pct(position.geodesic_km2)):.3f}",
             sphere_pct=f"{position.difference_pct(position.sphere_km2):.2f}")
     screen_map = None if pdf else {
-        "site": shapely.geometry.mapping(geom), "site_style": SITE_STYLE,
+        "site": shapely.geometry.mapping(geom), "site_style": SITE_STYLE, "name_key": name_key,
         "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i]),
                     "data": feature_collection(frame)} for i, frame in zones.items()],
         "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),

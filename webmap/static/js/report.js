@@ -15,7 +15,8 @@ data.base.forEach((base) => {
 });
 data.layers.forEach((layer) => {
   L.geoJSON(layer.data, {style: () => pathStyle(layer.style)})
-    .bindTooltip((l) => `${layer.title}: ${l.feature.properties.name_zh || ""}`).addTo(map);
+    .bindTooltip((l) => `${layer.title}: ${l.feature.properties[data.name_key] || l.feature.properties.name_zh || ""}`)
+    .addTo(map);
 });
 const siteLayer = L.geoJSON(data.site, {style: {...pathStyle(data.site_style), weight: 3},
                                         pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 7})}).addTo(map);
