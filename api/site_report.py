@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import shapely
+from flask import url_for
 
 from api.html import render
 from api.mapdata import base_frames, layer_style
@@ -143,6 +144,7 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
             sphere_pct=f"{position.difference_pct(position.sphere_km2):.2f}")
     screen_map = None if pdf else {
         "site": shapely.geometry.mapping(geom), "site_style": SITE_STYLE, "name_key": name_key,
+        "pdf_url": url_for("analysis.analysis_site", f="pdf", lang=lang),
         "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i]),
                     "data": feature_collection(frame)} for i, frame in zones.items()],
         "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),

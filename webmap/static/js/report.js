@@ -1,6 +1,7 @@
 /* Entry module of the printable site report (POST /analysis/site?f=html): the screen's map of the site, the zones it
    touches in their layers' catalog colours and the city/county outlines (the page's JSON data block #report-data;
-   the printed page shows the static SVG map instead), and the print button. No global. */
+   the printed page shows the static SVG map instead), the print button and the PDF download (the site posted to
+   ?f=pdf). No global. */
 const data = JSON.parse(document.getElementById("report-data").textContent);
 
 function pathStyle(style) {
@@ -24,3 +25,24 @@ map.fitBounds(siteLayer.getBounds().pad(0.5), {maxZoom: 15});
 L.control.scale().addTo(map);
 const button = document.getElementById("print-report");
 if (button) { button.addEventListener("click", () => { window.print(); }); }
+
+/* The same report as an A4 PDF: the site posted again to ?f=pdf, the answer saved under the name it gives. */
+const pdfButton = document.getElementById("pdf-report");
+if (pdfButton) {
+  pdfButton.addEventListener("click", async () => {
+    pdfButton.disabled = true;
+    try {
+      const resp = await fetch(data.pdf_url, {method: "POST", headers: {"Content-Type": "application/json"},
+                                              body: JSON.stringify(data.site)});
+      if (!resp.ok) { throw new Error(`${resp.status}`); }
+      const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await resp.blob());
+      link.download = name ? name[1] : "site-report.pdf";
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } finally {
+      pdfButton.disabled = false;
+    }
+  });
+}
