@@ -27,7 +27,7 @@ REL_KEYS = {"self": "self", "alternate": "alternate", "items": "items", "enclosu
             "service-doc": "service-doc", "conformance": "conformance", "data": "data",
             OGC_REL + "queryables": "queryables", OGC_REL + "tilesets-vector": "tilesets"}
 # fields whose values are codes translated for people (the rest of a feature's values are shown as they are)
-CODE_FIELDS = ("accuracy", "port_type", "status", "plan_status", "mode", "region", "four_ports")
+CODE_FIELDS = ("accuracy", "port_type", "status", "plan_status", "mode", "region", "four_ports", "kind")
 
 
 def page_words(lang: str) -> dict:
