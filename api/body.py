@@ -27,10 +27,11 @@ def _depth_within(doc: object, limit: int) -> bool:
     return True
 
 
-def read_json_body(request: Request, max_bytes: int = MAX_BODY_BYTES, max_nesting: int = MAX_JSON_NESTING) -> object:
+def read_json_body(request: Request, max_bytes: int = MAX_BODY_BYTES, max_nesting: int = MAX_JSON_NESTING,
+                   media_types: tuple[str, ...] = JSON_TYPES) -> object:
     """The request body parsed as JSON; 413 over max_bytes, 400 for another media type, bad JSON or deep nesting."""
-    if request.mimetype and request.mimetype not in JSON_TYPES:
-        raise InvalidParameterError("body", f"media type '{request.mimetype}' is not one of {', '.join(JSON_TYPES)}")
+    if request.mimetype and request.mimetype not in media_types:
+        raise InvalidParameterError("body", f"media type '{request.mimetype}' is not one of {', '.join(media_types)}")
     if (request.content_length or 0) > max_bytes:
         raise TooLargeError(f"request body is {request.content_length:,} bytes; the limit is {max_bytes:,} bytes")
     raw = request.stream.read(max_bytes + 1)

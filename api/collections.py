@@ -33,6 +33,7 @@ from api.params import (
 )
 from api.services import services
 from api.urls import absolute_url
+from geo.editing import feature_etag
 from geo.export import DOWNLOADS, export_frame
 from geo.filters import queryables_schema
 from geo.ogccrs import CRS84_URI, offered_crs, transform_geometries
@@ -369,7 +370,21 @@ def item(q, collection_id: str, feature_id: str):
     if q.f == "html":
         return _item_html(layer, feature_id, row, links, q.lang), 200, {"Content-Type": HTML_UTF8,
                                                                         **_content_crs(CRS84_URI)}
-    record = row.drop(columns=row.geometry.name).iloc[0].to_dict()
-    body = feature_dict(record, transform_geometries(row.geometry, crs)[0])
+    body = item_document(collection_id, feature_id, crs, row)
     body["links"] = links
-    return jsonify(body), 200, {"Content-Type": GEOJSON, **_content_crs(crs)}
+    headers = {"Content-Type": GEOJSON, **_content_crs(crs)}
+    if layer.editable and crs == CRS84_URI:  # the ETag an edit names in If-Match (any engine, any request)
+        headers["ETag"] = f'"{item_etag(collection_id, row)}"'
+    return jsonify(body), 200, headers
+
+
+def item_document(collection_id: str, feature_id: str, crs: str = CRS84_URI, row=None) -> dict:
+    """A feature as GeoJSON (geometry in `crs`)."""
+    row = services().store.feature(collection_id, feature_id) if row is None else row
+    record = row.drop(columns=row.geometry.name).iloc[0].to_dict()
+    return feature_dict(record, transform_geometries(row.geometry, crs)[0])
+
+
+def item_etag(collection_id: str, row) -> str:
+    record = row.drop(columns=[row.geometry.name, "feature_id"]).iloc[0].to_dict()
+    return feature_etag(record, row.geometry.iloc[0], services().store.schema(collection_id))

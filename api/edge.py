@@ -84,7 +84,10 @@ def register_edge(app: Flask, error_table: tuple[tuple[type[Exception], int, str
             if isinstance(exc, cls):
                 if status >= 500:
                     LOGGER.exception("server error")
-                return problem(status, code, str(exc))
+                response = problem(status, code, str(exc))
+                if status == 405:  # a collection that is read-only: say what it answers to
+                    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+                return response
         if isinstance(exc, HTTPException):
             return http_problem(exc)
         LOGGER.exception("unhandled error")

@@ -125,7 +125,8 @@ def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: 
     key = ("mvt", collection_id, svc.data_version(), address)
 
     data = svc.tiles.get_or_compute(key, lambda: svc.store.tile(collection_id, address, tile_fields(layer)))
-    response = Response(data, mimetype=MVT, headers={"Cache-Control": TILE_CACHE_CONTROL})
+    cache = "no-cache" if layer.editable else TILE_CACHE_CONTROL  # an edit shows at once: revalidate by ETag
+    response = Response(data, mimetype=MVT, headers={"Cache-Control": cache})
     response.set_etag(hashlib.sha1(data, usedforsecurity=False).hexdigest())
     return response.make_conditional(request)
 

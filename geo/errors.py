@@ -51,3 +51,7 @@ class PreconditionFailedError(GeoError):
 
 class PreconditionRequiredError(GeoError):
     """A write to a resource that must name the version it changes (If-Match) did not."""
+
+
+class NotEditableError(GeoError):
+    """A write to a collection that is not editable (405)."""
