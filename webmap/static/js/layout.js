@@ -70,6 +70,19 @@ function tabKeys(ev, ids) {
   state.tabs[id].focus();
 }
 
+/* The zoom buttons named in the page language (Leaflet names them in English). */
+function nameZoomButtons(map, labels) {
+  const box = map.zoomControl && map.zoomControl.getContainer();
+  if (!box) { return; }
+  [[".leaflet-control-zoom-in", labels.zoom_in], [".leaflet-control-zoom-out", labels.zoom_out]].forEach(([sel, word]) => {
+    const link = box.querySelector(sel);
+    if (link && word) {
+      link.title = word;
+      link.setAttribute("aria-label", word);
+    }
+  });
+}
+
 /* The panel with the view's tabs (`opts`: lang, labels, tabs [{id, title}], default_tab; webmap/build.py). */
 export function layout(map, opts) {
   state.map = map;
@@ -115,6 +128,7 @@ export function layout(map, opts) {
   showTab(opts.default_tab, false);
   setOpen(!isSheet());
   window.matchMedia(WIDE).addEventListener("change", () => { setOpen(!isSheet()); });
+  nameZoomButtons(map, opts.labels);
   map.invalidateSize();  // the map's cell, now that the panel takes its own (the centre stays)
   let queued = false;
   new ResizeObserver(() => {  // the map follows its grid cell (panel opened, sheet expanded, window resized)
