@@ -14,6 +14,7 @@ from browser_support import (  # noqa: F401  (pytestmark: skipped without chromi
     NETWORK_SCHEMES,
     network_events,
     open_page,
+    optional_404,
     pytestmark,
     screenshot,
 )
@@ -33,7 +34,7 @@ def assert_stayed_offline(driver, base_url: str, allowed_errors: tuple[str, ...]
     urls = [e["params"]["request"]["url"] for e in network_events(driver) if e["method"] == "Network.requestWillBeSent"]
     outside = [u for u in urls if u.startswith(NETWORK_SCHEMES) and not u.startswith(base_url + "/")]
     assert not outside, outside
-    errors = [m["message"] for m in driver.get_log("browser") if m["level"] == "SEVERE"]
+    errors = [m["message"] for m in driver.get_log("browser") if m["level"] == "SEVERE" and not optional_404(m["message"])]
     assert not [m for m in errors if not any(a in m for a in allowed_errors)], errors
 
 

@@ -3,6 +3,7 @@
    map; the office basemap joins the basemaps when the server answers its TileJSON. */
 import {basemaps, officeBasemap} from "./basemaps.js";
 import {el} from "./dom.js";
+import {track} from "./layers.js";
 import {dockSlot} from "./layout.js";
 
 let current = null;
@@ -15,9 +16,9 @@ export function layerControl(map, choices, groups, options, base) {
   const slot = dockSlot("layers", "control");
   if (base && base.labels && base.labels.title) { slot.appendChild(el("h2", "yiwu-dock-heading", base.labels.title)); }
   slot.appendChild(current.getContainer());
-  officeBasemap(base && base.office).then((layer) => {
+  track(officeBasemap(base && base.office).then((layer) => {
     if (layer) { current.addBaseLayer(layer, base.office.title); }
-  });
+  }));
   return current;
 }
 

@@ -27,9 +27,16 @@ export function featureGroups() {
   return Object.fromEntries(Object.entries(layers).filter(([, group]) => typeof group.eachLayer === "function"));
 }
 
-/* How many layer fetches are under way (0 once every layer on at load has its features). */
+/* How many layer fetches are under way (0 once every layer on at load has its features, and the basemaps the
+   page asks the server about have answered). */
 export function pendingLoads() {
   return pending;
+}
+
+/* Count a fetch of the page's set-up among the pending ones until it settles. */
+export function track(promise) {
+  pending += 1;
+  return promise.finally(() => { pending -= 1; });
 }
 
 /* The name of a feature in the page language (`titleField`: name_zh or name_en). */

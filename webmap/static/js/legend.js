@@ -53,7 +53,9 @@ export function legend(map, opts) {
   opts.entries.forEach((entry) => { root.appendChild(row(entry, opts.schematic)); });
   const slot = dockSlot("layers", "legend");
   slot.insertBefore(root, slot.firstChild);
-  map.on("layeradd layerremove", () => { syncLegend(map, root); });
+  map.on("layeradd layerremove", (ev) => {
+    if (Object.values(layers).indexOf(ev.layer) >= 0) { syncLegend(map, root); }
+  });
   map.whenReady(() => { syncLegend(map, root); });
   return root;
 }

@@ -27,7 +27,7 @@
        layers          {catalog id: L.GeoJSON | L.VectorGrid} of the page's overlays
        rasterLayers    {raster id: L.LayerGroup} of the raster overlays
        map             the L.Map (set by tools(); null before)
-       pending         number of layer fetches under way
+       pending         number of layer fetches under way (and the office basemap's TileJSON until it answers)
        swipe           the swipe comparison: start(leftId, rightId), set(ratio), stop()
        basemaps        {basemap id: layer} of the basemaps offered ("office" once its TileJSON answered)
        places          the offline basemap's labels, which the search finds: [{id, layer, kind, zh, en, lat, lon}]
