@@ -206,6 +206,7 @@ def test_where_two_areas_overlap_a_chooser_lists_them(app, browser, base_url, gp
             lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-chooser-item"))
         assert sorted(i.get_attribute("data-layer") for i in items) == sorted(zones[:2])
         assert "2" in browser.find_element(By.CSS_SELECTOR, ".yiwu-chooser-title").text
+        time.sleep(0.4)  # the popup fades in
         screenshot(browser, "click-chooser")
         next(i for i in items if i.get_attribute("data-layer") == zones[0]).click()
         assert popup_title(browser) == props["name_zh"]

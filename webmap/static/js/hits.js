@@ -157,9 +157,11 @@ function chooser(map, latlng, hits) {
     const swatch = el("span", `yiwu-chooser-swatch yiwu-chooser-${hit.tier === 1 ? "line" : "area"}`);
     swatch.style.background = hit.color || featureColor(hit.id, hit.props);
     item.setAttribute("data-layer", hit.id);
+    const text = el("span", "yiwu-chooser-text");
+    text.appendChild(el("span", "yiwu-chooser-name", hit.name));
+    if (!oneLayer) { text.appendChild(el("span", "yiwu-chooser-layer", (hit.opts && hit.opts.title) || hit.id)); }
     item.appendChild(swatch);
-    item.appendChild(el("span", "yiwu-chooser-name", hit.name));
-    if (!oneLayer) { item.appendChild(el("span", "yiwu-chooser-layer", (hit.opts && hit.opts.title) || hit.id)); }
+    item.appendChild(text);
     item.addEventListener("click", () => { openHit(map, hit, latlng); });
     const li = el("li");
     li.appendChild(item);
