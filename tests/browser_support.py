@@ -29,6 +29,9 @@ CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,900",
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9")
 NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")  # data:, blob:, chrome:// never leave the machine
+# what a page asks for and may be told "none": the office basemap's TileJSON is 404 when no basemap is configured
+OPTIONAL = ("/basemap/tilejson.json",)
+SIZES = ((390, 844), (768, 1024), (1440, 900))  # phone, tablet, desktop (CSS px of the viewport)
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
                                 reason="needs Debian's chromium and chromium-driver (make apt-test)")
@@ -86,13 +89,54 @@ def open_page(driver, base_url: str, path: str) -> dict:
     failed = [(urls[e["params"]["requestId"]], e["params"]["errorText"]) for e in events
               if e["method"] == "Network.loadingFailed" and e["params"]["requestId"] in urls]
     failed += [e["params"]["response"]["url"] for e in events
-               if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400]
+               if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400
+               and not e["params"]["response"]["url"].endswith(OPTIONAL)]
     received = sum(e["params"]["encodedDataLength"] for e in events if e["method"] == "Network.loadingFinished"
                    and urls.get(e["params"]["requestId"], "").startswith(base_url))
     load_ms = driver.execute_script(
         "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;")
-    errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE"]
+    errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE" and not optional_404(m["message"])]
     return {"requests": list(urls.values()), "failed": failed, "bytes": received, "load_ms": load_ms, "errors": errors}
+
+
+def optional_404(message: str) -> bool:
+    """The console's note of an optional resource answered 404 (see OPTIONAL)."""
+    return any(f"{path} - Failed to load resource: the server responded with a status of 404" in message
+               for path in OPTIONAL)
+
+
+@contextmanager
+def viewport(driver, width: int, height: int) -> Iterator:
+    """The page's viewport set to exactly width x height CSS pixels (DevTools device metrics), reset afterwards."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def show_tab(driver, tab: str) -> None:
+    """Show a tab of the page's panel ("layers", "tools", "analysis") with its button, as a user does."""
+    button = driver.find_element(By.CSS_SELECTOR, f".yiwu-dock-tab[data-tab={tab}]")
+    if button.get_attribute("aria-selected") != "true" or \
+            driver.find_element(By.TAG_NAME, "body").get_attribute("data-yiwu-dock") != "open":
+        button.click()
+
+
+def screen_point(driver, lat: float, lon: float) -> tuple[float, float]:
+    """The viewport position (CSS px) where the map draws a WGS84 position."""
+    return tuple(driver.execute_script("""var m = YiwuMap.map, p = m.latLngToContainerPoint([arguments[0], arguments[1]]),
+        r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y];""", lat, lon))
+
+
+def click_at(driver, x: float, y: float) -> None:
+    """A real mouse click at a viewport position."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(round(x), round(y)).pause(0.05).click()
+    actions.perform()
 
 
 def screenshot(driver, name: str) -> None:
@@ -105,6 +149,8 @@ def feature_count(driver, layer_id: str) -> int:
 
 
 def toggle(driver, title: str) -> None:
+    """Tick or untick an overlay in the layer list of the panel's layers tab."""
+    show_tab(driver, "layers")
     label = driver.find_element(By.XPATH, f"//label[span[normalize-space()='{title}']]//input")
     label.click()
 

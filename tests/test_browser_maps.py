@@ -16,6 +16,7 @@ from browser_support import (  # noqa: F401  (pytestmark: skipped without chromi
     open_page,
     pytestmark,
     screenshot,
+    show_tab,
     toggle,
 )
 
@@ -46,7 +47,7 @@ def test_page_loads_offline_with_its_overlays(app, browser, base_url, view_id):
     assert sorted(registered) == sorted(layer.id for layer in expected)
     for layer in expected:
         assert (feature_count(browser, layer.id) > 0) == VIEWS[view_id].shows(layer), layer.id
-    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-container .yiwu-legend")
+    assert browser.find_elements(By.CSS_SELECTOR, ".yiwu-dock .yiwu-legend")
     assert browser.title.endswith(browser.execute_script("return document.querySelector('nav a.active').textContent"))
     print(f"\n{view_id}: {load['bytes']} bytes over the wire, load {load['load_ms']:.0f} ms, "
           f"{len(load['requests'])} requests")
@@ -58,6 +59,7 @@ def test_toggling_a_layer_hides_and_shows_its_features(app, browser, base_url, v
     layer = next(x for x in expected_layers(app, view_id) if x.group != "context")
     before = feature_count(browser, layer.id)
     assert before > 0
+    show_tab(browser, "layers")  # the legend and the layer list
     row = browser.find_element(By.CSS_SELECTOR, f".yiwu-legend-row[data-layer={layer.id}]")
     assert row.is_displayed()
     toggle(browser, layer.title("zh"))
@@ -69,7 +71,7 @@ def test_toggling_a_layer_hides_and_shows_its_features(app, browser, base_url, v
 
 def test_hidden_base_layer_is_fetched_when_switched_on(app, browser, base_url):
     load = open_page(browser, base_url, "/")
-    assert not any("world_countries" in u for u in load["requests"])
+    assert not any("/collections/world_countries/items" in u for u in load["requests"])  # the basemap reads its tiles
     title = app.extensions["yiwu"].catalog["world_countries"].title("zh")
     toggle(browser, title)
     WebDriverWait(browser, 10).until(lambda d: feature_count(d, "world_countries") > 100)
@@ -83,6 +85,7 @@ def test_english_page_has_english_titles(app, browser, base_url, view_id):
     assert not load["errors"]
     screenshot(browser, f"{view_id}-en")
     assert browser.title.startswith("Yiwu 14th Five-Year Plan map")
+    show_tab(browser, "layers")
     labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label span")]
     for layer in expected_layers(app, view_id):
         assert layer.title("en") in labels
@@ -123,7 +126,9 @@ def test_drawing_a_polygon_yields_geojson_with_its_area(browser, base_url):
     feature = data["features"][0]
     assert feature["geometry"]["type"] == "Polygon" and len(feature["geometry"]["coordinates"][0]) == 5
     assert feature["properties"]["area_m2"] > 1e6
-    assert any("km²" in t.text for t in browser.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip-pane .leaflet-tooltip"))
+    tooltips = browser.execute_script(  # read at once: hover tooltips come and go under the pointer
+        "return Array.from(document.querySelectorAll('.leaflet-tooltip-pane .leaflet-tooltip'), t => t.textContent);")
+    assert any("km²" in t for t in tooltips), tooltips
     screenshot(browser, "draw-polygon")
 
 
@@ -151,6 +156,7 @@ def test_amap_basemap_shifts_overlays_to_gcj02_and_back(browser, base_url):
     from geo.crs import wgs84_to_gcj02
 
     open_page(browser, base_url, "/map/planner#map=14/29.30000/120.00000")
+    show_tab(browser, "layers")
     radios = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")
     assert len(radios) == 3 and radios[0].is_selected()  # offline base on; OSM and AMap offered; no Tianditu key
     browser.get_log("performance")
@@ -188,6 +194,7 @@ def test_time_slider_shows_what_exists_by_each_milestone(browser, base_url):
     open_page(browser, base_url, "/map/planner")
     counts = {i: feature_count(browser, i) for i in ("logistics_hubs", "corridors", "yixi_84", "yiwu_boundary")}
     assert counts["logistics_hubs"] == 9 and counts["yixi_84"] == 1
+    show_tab(browser, "tools")
     set_slider(browser, 0)
     assert browser.find_element(By.CSS_SELECTOR, ".yiwu-time-value").text == "≤ 2020"
     assert feature_count(browser, "logistics_hubs") == 6 and feature_count(browser, "yixi_84") == 0
@@ -201,6 +208,7 @@ def test_time_slider_shows_what_exists_by_each_milestone(browser, base_url):
 
 def test_swipe_compares_two_layers_side_by_side(browser, base_url):
     open_page(browser, base_url, "/map/planner#map=12/29.31000/120.06000")
+    show_tab(browser, "tools")
     selects = browser.find_elements(By.CSS_SELECTOR, ".yiwu-swipe select")
     browser.execute_script("arguments[0].value = 'yixi_84'; arguments[1].value = 'second_ring_266';", *selects)
     browser.find_element(By.CSS_SELECTOR, ".yiwu-swipe button").click()

@@ -1,4 +1,5 @@
 import json
+import math
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import yaml
 from geo.layerinfo import layer_info
 from layers import load_catalog
 from webmap.build import build_map
+from webmap.i18n import strings
 from webmap.views import VIEWS
 
 CATALOG = Path(__file__).resolve().parent.parent / "layers" / "catalog"
@@ -127,3 +129,72 @@ def test_tianditu_key_comes_from_the_environment_through_config(monkeypatch, dat
     monkeypatch.delenv("YIWU_TIANDITU_KEY")
     plain = create_app({"DATA_DIR": data_dir}).test_client().get("/map/planner")
     assert "tianditu" not in plain.get_data(as_text=True)
+
+
+CODED = ("status", "plan_status", "mode", "port_type", "accuracy", "four_ports", "region")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_popup_field_and_coded_value_has_a_word(client, app, lang):
+    """Popups name every field the catalog lists (the benchmark's parcels too) and every coded value the built data
+    holds (status, plan_status, mode, port_type, accuracy, four_ports, region) in the page language."""
+    from bench.parcels import catalog_entry
+    from webmap.build import layer_options, value_names
+
+    link = lambda endpoint, **v: "/"  # noqa: E731
+    fields = {f for lay in app.extensions["yiwu"].catalog.values()
+              for f in layer_options(lay, lang, link)["popup"]["fields"]}
+    fields |= set(catalog_entry("parcels", "x.gpkg")["popup_fields"])
+    labels = strings(lang)["fields"]
+    assert not sorted(f for f in fields if f not in labels), sorted(f for f in fields if f not in labels)
+    names = value_names(lang)
+    missing = set()
+    for lay in app.extensions["yiwu"].catalog.values():
+        for feature in client.get(f"/collections/{lay.id}/items?limit=10000").get_json()["features"]:
+            for field in CODED:
+                value = feature["properties"].get(field)
+                if value is not None and value not in names.get(field, {}):
+                    missing.add((field, value))
+    assert not missing, sorted(missing)
+
+
+def test_the_offline_basemap_is_drawn_from_the_boundary_and_place_layers(client, app):
+    """Land (the country level), every boundary level and the names come from the catalog's roles, whatever the page:
+    each boundary layer's tiles answer inside its extent, and its labels lie inside its features."""
+    from webmap.basemaps import office_basemap, offline_basemap
+
+    catalog = app.extensions["yiwu"].catalog
+    with app.test_request_context():
+        from api.urls import path_url
+
+        spec = offline_basemap(catalog.values(), app.extensions["yiwu"].store, path_url, "zh")
+        office = office_basemap(path_url("pages.overview"), "en")
+    boundaries = [lay for lay in catalog.values() if lay.role == "boundary"]
+    assert [b["id"] for b in spec["boundaries"]] == [lay.id for lay in boundaries]
+    assert spec["sea"] and [b["id"] for b in spec["boundaries"] if b["land"]] == \
+        [lay.id for lay in boundaries if lay.boundary_level == "country"]
+    for entry in spec["boundaries"]:
+        west, south, east, north = entry["bounds"]
+        lon, lat = (west + east) / 2, (south + north) / 2
+        z = 6
+        x = int((lon + 180) / 360 * 2**z)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+        url = entry["tiles"].replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
+        assert client.get(url).status_code == 200, url
+    by_layer = {spec_["layer"]: spec_ for spec_ in spec["labels"]}
+    assert set(by_layer) == {lay.id for lay in catalog.values() if lay.role in ("boundary", "place")}
+    city = next(lay for lay in boundaries if lay.boundary_level == "city")
+    frame = gpd.read_file(client.get(f"/collections/{city.id}/items?limit=10").get_data(as_text=True))
+    point = by_layer[city.id]["points"][0]
+    assert frame.geometry[0].contains(shapely.Point(point["lon"], point["lat"])) and point["zh"] == frame["name_zh"][0]
+    assert office == {"id": "office", "tilejson": "/basemap/tilejson.json", "title": "Office basemap"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pages_say_their_language_and_name_their_views(client, lang):
+    html = client.get("/map/logistics" + ("?lang=en" if lang == "en" else "")).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    nav = re.search(r'<nav class="yiwu-nav" aria-label="([^"]+)">(.*?)</nav>', html)
+    assert nav and nav.group(1) == strings(lang)["layout"]["nav"]
+    assert 'class="active" aria-current="page"' in nav.group(2)
+    assert "YiwuMap.layout(" in html and html.index("YiwuMap.layout(") < html.index("YiwuMap.panes(")

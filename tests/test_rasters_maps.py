@@ -61,6 +61,7 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(browser, base_url):
     WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map)"))
     browser.get_log("performance")
     assert not browser.find_elements(By.CSS_SELECTOR, ".yiwu-raster-legend")
+    browser.find_element(By.CSS_SELECTOR, ".yiwu-dock-tab[data-tab=layers]").click()  # the panel's layer list
     box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
     group = box.find_element(By.XPATH, "ancestor::div[contains(@class, 'leaflet-control-layers-group')]")
     assert "Raster surfaces" in group.text
@@ -86,8 +87,9 @@ def test_raster_tiles_follow_the_gcj02_basemap(browser, base_url):
 
     browser.get(base_url + "/map/planner")
     WebDriverWait(browser, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map)"))
+    browser.find_element(By.CSS_SELECTOR, ".yiwu-dock-tab[data-tab=layers]").click()  # the panel's layer list
     box = browser.find_element(By.XPATH, "//label[.//span[@data-raster='hub_access']]//input")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)  # the swipe control covers the list's foot
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)  # as a user scrolls the list
     box.click()
     WebDriverWait(browser, 20).until(tile_responses)
     radios = browser.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base input[type=radio]")

@@ -1,6 +1,7 @@
 """Analysis panels of the audience maps, drawn by static/js/analysis/ from the analysis API: the planner's site
 check (draw or upload → the site URL), the investor's park cards, filter and comparison (the parks and compare
-URLs) and the logistics corridor popups' metrics and elevation profile (the metrics URL). Options reach JavaScript
+URLs) and the logistics corridor panel: the routes by mode, the picked one's metrics and elevation profile (the
+metrics URL). Each is drawn in the analysis tab of the page's panel (static/js/layout.js). Options reach JavaScript
 through `tojson`; every value is set with textContent."""
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def panel_urls(urls: Mapping[str, str]) -> dict[str, str]:
 
 def panel_options(lang: str, urls: Mapping[str, str], corridor_layers: list[str]) -> dict:
     """The panels' options: labels in the page language, the API URLs (`urls`: site, parks, compare, metrics) and
-    the corridor layers whose popups gain the metrics."""
+    the corridor layers whose routes the corridor panel lists."""
     text = strings(lang)
     return {"lang": lang, "labels": text["analysis"], "values": text["values"], "accuracies": text["accuracies"],
             "urls": panel_urls(urls), "corridor_layers": list(corridor_layers)}

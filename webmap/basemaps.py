@@ -1,12 +1,41 @@
-"""Basemaps of the layer control: the offline one drawn from the app's own boundary layers (default), and
-online tiles the user may pick: OpenStreetMap, Tianditu (only with a key) and AMap (GCJ-02; the page shifts
-the overlays to GCJ-02 for display while it is active)."""
+"""Basemaps of the layer control: the offline one drawn by the page from the app's own layers (default), the
+office's own basemap when the server offers one, and online tiles the user may pick: OpenStreetMap, Tianditu (only
+with a key) and AMap (GCJ-02; the page shifts the overlays to GCJ-02 for display while it is active).
+
+The offline basemap (static/js/basemaps.js, labels.js): land — the `country` boundary layers filled on a sea-coloured
+background — and the lines of every boundary level, drawn from the layers' vector tiles (nothing is loaded whole),
+and name labels at one point inside each feature of the boundary layers and of the layers of role `place` (towns,
+subdistricts), which the search also finds. Every layer is chosen by its role, whatever the page's audience."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Protocol
+from urllib.parse import unquote
+
+import geopandas as gpd
+import shapely
 from markupsafe import escape
 
+from geo.layerinfo import LayerInfo
+from geo.tiles import TMS_ID, tile_minzoom
+from layers import Layer
 from webmap.i18n import strings
+
+Link = Callable[..., str]  # link(endpoint, **values) -> the URL path of an endpoint of the app (api/urls.path_url)
+BASE_ROLES = ("boundary",)  # the base of the map: its land and lines; drawn low, no hover, clicked only where nothing else is
+LABEL_ROLES = ("boundary", "place")  # named in the basemap's labels (and found by the search)
+LAND_LEVELS = ("country",)  # boundary levels whose polygons are the land
+LAND_MAX_NATIVE_ZOOM = 8  # land is a fill: its tiles above this zoom are the zoom-8 tiles scaled
+OFFICE_TILEJSON = "basemap/tilejson.json"  # the office basemap's TileJSON, 404 when none is configured
+
+
+class BaseSource(Protocol):
+    """What the basemap reads of the data: a small layer whole, and any layer's stored facts."""
+
+    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
+
+    def info(self, layer_id: str) -> LayerInfo: ...
 
 TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
                 "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
@@ -45,3 +74,55 @@ def tile_origins() -> tuple[str, ...]:
         host = template.split("/")[2]
         origins.append("https://" + ("*." + host.split(".", 1)[1] if "{s}" in host else host))
     return tuple(dict.fromkeys(origins))
+
+
+def tile_template(layer_id: str, link: Link) -> str:
+    """The {z}/{x}/{y} URL template of a collection's vector tiles (OGC API – Tiles, Mapbox Vector Tiles)."""
+    return unquote(link("tiles.tile", collection_id=layer_id, tileMatrixSetId=TMS_ID, tileMatrix="{z}",
+                        tileRow="{y}", tileCol="{x}"))
+
+
+def label_points(layer: Layer, frame: gpd.GeoDataFrame) -> list[dict]:
+    """One label per named feature: its names, a point inside it (the point itself for points) and, for ranking,
+    its published area when it has one."""
+    points = shapely.point_on_surface(frame.geometry.values)
+    names_en = frame["name_en"] if "name_en" in frame else [None] * len(frame)
+    areas = frame["area_km2"] if "area_km2" in frame else [None] * len(frame)
+    out = []
+    for fid, zh, en, area, point in zip(frame["feature_id"], frame["name_zh"], names_en, areas, points, strict=True):
+        if not zh or point is None or point.is_empty:
+            continue
+        label = {"id": str(fid), "zh": str(zh), "en": str(en or zh), "lat": round(point.y, 5), "lon": round(point.x, 5)}
+        if area is not None and area == area:  # not NaN
+            label["area"] = round(float(area))
+        out.append(label)
+    return out
+
+
+def offline_basemap(layers: Iterable[Layer], source: BaseSource, link: Link, lang: str) -> dict:
+    """What the page draws the offline basemap from (static/js/basemaps.js): the tiles of the land and boundary
+    layers with their extent, and the labels of the boundary and place layers, by kind (boundary level or `place`).
+    `layers`: the whole catalog — the basemap is the same on every page."""
+    boundaries, labels = [], []
+    for layer in layers:
+        if layer.role not in (*BASE_ROLES, *LABEL_ROLES):
+            continue
+        info = source.info(layer.id)
+        kind = layer.boundary_level if layer.role == "boundary" else layer.role
+        if layer.role in BASE_ROLES:
+            boundaries.append({"id": layer.id, "kind": kind, "land": kind in LAND_LEVELS,
+                               "tiles": tile_template(layer.id, link), "bounds": list(info.bbox),
+                               "minzoom": tile_minzoom(info.count, info.bbox),
+                               "max_native_zoom": LAND_MAX_NATIVE_ZOOM if kind in LAND_LEVELS else None})
+        if layer.role in LABEL_ROLES and not info.large:
+            labels.append({"layer": layer.id, "kind": kind, "title": layer.title(lang),
+                           "points": label_points(layer, source.frame(layer.id))})
+    return {"boundaries": boundaries, "labels": labels, "sea": any(b["land"] for b in boundaries)}
+
+
+def office_basemap(root: str, lang: str) -> dict:
+    """The office basemap choice: its TileJSON URL under the app's root path (`root`: the path of the landing page,
+    e.g. "/" or "/yiwu/") and its title (escaped: the control writes names as HTML). The page offers it only when
+    the TileJSON answers."""
+    return {"id": "office", "tilejson": root.rstrip("/") + "/" + OFFICE_TILEJSON,
+            "title": str(escape(strings(lang)["basemaps"]["office"]))}

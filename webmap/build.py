@@ -14,12 +14,13 @@ from geo.export import DOWNLOADS
 from geo.layerinfo import LayerInfo
 from geo.limits import MAX_ITEMS_LIMIT
 from geo.serialize import feature_collection
-from geo.tiles import TMS_ID, tile_minzoom
+from geo.tiles import tile_minzoom
 from layers import Layer
 from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels
-from webmap.basemaps import basemaps
+from webmap.basemaps import BASE_ROLES, basemaps, office_basemap, offline_basemap, tile_template
 from webmap.elements import (
+    Layout,
     Legend,
     LocalGroupedLayerControl,
     MapTools,
@@ -37,9 +38,11 @@ from webmap.views import VIEWS, View, layers_for
 LOGGER = logging.getLogger(__name__)
 EMBED_LIMIT_BYTES = 60_000  # WKB bytes: larger layers are fetched from the data API by the page
 ITEMS_ENDPOINT = "collections.items"
-# Leaflet panes (z-index) by what a layer is: boundaries and context lowest, vector tiles, the plan's areas and lines
-# in Leaflet's overlay pane (400), points on top; a click lands on the topmost layer drawn where it falls.
-PANES = {"yiwuBase": 350, "yiwuTiles": 380, "yiwuPoints": 450}
+# Leaflet panes (z-index) by what a layer is: the offline basemap's land and lines in Leaflet's tile pane (200),
+# boundaries and context overlays above it, vector tiles, the plan's areas and lines in Leaflet's overlay pane (400),
+# the basemap's name labels (never taking a click), points on top. Which feature a click opens is decided by the
+# page's hit-testing (static/js/hits.js), by role: a boundary only where no plan feature is under the pointer.
+PANES = {"yiwuBase": 350, "yiwuTiles": 380, "yiwuLabels": 430, "yiwuPoints": 450}
 
 
 def pane_of(layer: Layer, large: bool) -> str:
@@ -53,8 +56,16 @@ def pane_of(layer: Layer, large: bool) -> str:
 Link = Callable[..., str]  # link(endpoint, **values) -> the URL path of an endpoint of the app (api/urls.path_url)
 
 
+def value_names(lang: str) -> dict[str, dict[str, str]]:
+    """Field -> code -> word of the page language, for every coded field a popup shows (status, plan_status, mode,
+    port_type, accuracy, four_ports, region)."""
+    text = strings(lang)
+    return {**text["values"], "port_type": text["analysis"]["port_types"], "accuracy": text["accuracies"]}
+
+
 def layer_options(layer: Layer, lang: str, link: Link) -> dict:
-    """Style and popup options of one layer, passed to JavaScript through tojson."""
+    """Style, role and popup options of one layer, passed to JavaScript through tojson. The popup shows the
+    page language's one of a `_zh`/`_en` pair of fields (both names: the other one as a row)."""
     text = strings(lang)
     style = dict(layer.style)
     classes = style.pop("mode_colors", None)
@@ -63,11 +74,14 @@ def layer_options(layer: Layer, lang: str, link: Link) -> dict:
     fields = list(layer.popup_fields)
     labels = {"fields": {f: text["fields"].get(f, f) for f in fields}, "plan": text["plan"],
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
-              "schematic_note": text["schematic_note"], "values": text["values"]}
+              "schematic_note": text["schematic_note"], "values": value_names(lang),
+              "other_language": text["layout"]["other_language"], "other_name": text["layout"]["other_name"]}
     title_field = "name_en" if lang == "en" else "name_zh"
     downloads = {"label": text["download"], "links": download_links(layer.id, link)}
-    return {"id": layer.id, "style": style,
-            "popup": {"fields": fields, "labels": labels, "title_field": title_field, "downloads": downloads}}
+    return {"id": layer.id, "style": style, "role": layer.role, "geometry": layer.geometry,
+            "title": layer.title(lang), "base": layer.role in BASE_ROLES, "interactive": layer.role not in BASE_ROLES,
+            "popup": {"fields": fields, "labels": labels, "title_field": title_field, "lang": lang,
+                      "downloads": downloads}}
 
 
 def download_links(layer_id: str, link: Link) -> list[dict]:
@@ -94,10 +108,25 @@ MILESTONES = (2020, 2021, 2025, 2035)  # plan baseline, first year, 14th FYP tar
 
 def tools_options(layers: list[Layer], lang: str) -> dict:
     """Options of the map tools: labels in the page language, the context layers drawn in the minimap."""
-    return {"lang": lang, "labels": strings(lang)["tools"], "milestones": list(MILESTONES),
+    return {"lang": lang, "labels": {**strings(lang)["tools"], "close": strings(lang)["layout"]["close"]},
+            "milestones": list(MILESTONES),
             "titles": {layer.id: layer.title(lang) for layer in layers},
             "minimap_layers": [lay.id for lay in sorted((lay for lay in layers if lay.role == "boundary"),
                                                         key=lambda lay: BOUNDARY_ORDER.index(lay.boundary_level))]}
+
+
+ANALYSIS_TABS = {"planner": "tab_site", "investor": "tab_parks", "logistics": "tab_corridors"}
+
+
+def layout_options(view: View, lang: str) -> dict:
+    """The page's panel (static/js/layout.js): a sidebar on wide screens, a bottom sheet on narrow ones, with the
+    map layers (legend, layer list, raster opacity), the tools (time slider, swipe) and the view's analysis."""
+    text = strings(lang)["layout"]
+    analysis = ANALYSIS_TABS.get(view.id)
+    tabs = [{"id": "layers", "title": text["tab_layers"]}, {"id": "tools", "title": text["tab_tools"]}]
+    if analysis:
+        tabs.append({"id": "analysis", "title": text[analysis]})
+    return {"lang": lang, "labels": text, "tabs": tabs, "default_tab": "analysis" if analysis else "layers"}
 
 
 def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str, str]]:
@@ -129,8 +158,7 @@ def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) 
     info, options = source.info(layer.id), layer_options(layer, lang, link)
     options["pane"] = pane_of(layer, info.large)
     if info.large:
-        tiles = unquote(link("tiles.tile", collection_id=layer.id, tileMatrixSetId=TMS_ID, tileMatrix="{z}",
-                             tileRow="{y}", tileCol="{x}"))
+        tiles = tile_template(layer.id, link)
         feature = unquote(link("collections.item", collection_id=layer.id, feature_id="{id}"))
         options |= {"title": layer.title(lang), "tiles": tiles, "feature_url": feature,
                     "minzoom": tile_minzoom(info.count, info.bbox),
@@ -148,14 +176,19 @@ def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Li
     """The folium map of a view: grouped overlays, legend, header, tools and the audience's panel."""
     text = strings(lang)
     fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=True,
-                      prefer_canvas=False)
+                      prefer_canvas=False, lang=lang)
     groups: dict[str, list] = {}
     layers = layers_for(view, catalog)
+    Layout(layout_options(view, lang)).add_to(fmap)
     Panes(PANES).add_to(fmap)
     for layer in layers:
         element = overlay(layer, source, link, lang, view.shows(layer)).add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
-    LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), collapsed=False).add_to(fmap)
+    base = {"offline": offline_basemap(catalog.values(), source, link, lang),
+            "office": office_basemap(link("pages.overview"), lang),
+            "labels": {"failed": text["tools"]["basemap_failed"], "use_offline": text["tools"]["use_offline"],
+                       "title": text["layout"]["layers"]}}
+    LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), base=base, collapsed=False).add_to(fmap)
     add_raster_overlays(fmap, view, lang, rasters,  # raster surfaces (webmap/raster_layers.py)
                         tilejson_url=lambda raster_id: link("rasters.tilejson", raster_id=raster_id))
     Legend({"title": text["legend"], "schematic": text["schematic"],
@@ -166,5 +199,5 @@ def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Li
     nav, lang_link = _nav(view, lang)
     root = fmap.get_root()
     root.header.add_child(page_title(f"{text['site']} · {text['views'][view.id]}"))
-    root.html.add_child(page_header(text["site"], nav, lang_link, lang))
+    root.html.add_child(page_header(text["site"], nav, lang_link, lang, text["layout"]["nav"]))
     return fmap

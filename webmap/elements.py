@@ -22,11 +22,14 @@ OUR_CSS = [("yiwu_map_css", static_url("yiwu-map.css"))]
 class ModuleFigure(Figure):
     """branca's Figure with folium's script block as `<script type="module">`. Module scripts run after the
     document is parsed, in document order: after the entry module linked in the head (static/js/main.js), so the
-    map code finds `YiwuMap`. (A classic inline script at the end of the body would run before any module.)"""
+    map code finds `YiwuMap`. (A classic inline script at the end of the body would run before any module.)
+    `lang`: the page language, written on `<html lang>`."""
+
+    lang: str | None = None
 
     _template = Template(
         "<!DOCTYPE html>\n"
-        "<html>\n"
+        '<html{% if this.lang %} lang="{{ this.lang }}"{% endif %}>\n'
         "<head>\n"
         "{% if this.title %}<title>{{this.title}}</title>{% endif %}"
         "    {{this.header.render(**kwargs)}}\n"
@@ -59,14 +62,34 @@ class OfflineMap(folium.Map):
     default_js = [("leaflet", vendor_url("leaflet", "dist/leaflet.js"))]
     default_css = [("leaflet_css", vendor_url("leaflet", "dist/leaflet.css"))]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lang: str = "zh", **kwargs):
         kwargs.setdefault("pm_ignore", False)
         super().__init__(*args, **kwargs)
-        ModuleFigure().add_child(self)  # in place of the Figure folium.Map made
+        figure = ModuleFigure()
+        figure.lang = "en" if lang == "en" else "zh"  # <html lang>: the page language
+        figure.add_child(self)  # in place of the Figure folium.Map made
 
     def render(self, **kwargs):
         super().render(**kwargs)  # the default_js/css links first: the module runs after every classic script
         self.get_root().header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
+
+
+class Layout(JSCSSMixin, MacroElement):
+    """The page's layout: the map filling the page under the header, and one panel beside it (a sidebar on wide
+    screens, a bottom sheet on narrow ones) with tabs for the map layers, the tools and the view's analysis, where
+    the layer control, legend, time slider, swipe and analysis panels go (static/js/layout.js). Add it first."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        YiwuMap.layout({{ this._parent.get_name() }}, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+    default_css = OUR_CSS
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "Layout"
+        self.options = options
 
 
 class Panes(MacroElement):
@@ -178,8 +201,9 @@ class MapTools(JSCSSMixin, MacroElement):
 class LocalGroupedLayerControl(GroupedLayerControl):
     """folium's grouped layer control with its plugin served locally; names escaped (the plugin uses innerHTML).
 
-    `basemaps` (webmap.basemaps) become its base layers (static/js/basemaps.js); the first is on at load. The
-    overlays are the layers' JavaScript variables in folium's script."""
+    `basemaps` (webmap.basemaps) become its base layers (static/js/basemaps.js); the first is on at load. `base`:
+    what the offline basemap is drawn from, the office basemap's TileJSON and the notices' words. The overlays are the
+    layers' JavaScript variables in folium's script. The page's panel holds the control (static/js/layout.js)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -189,31 +213,39 @@ class LocalGroupedLayerControl(GroupedLayerControl):
             {%- for overlaykey, val in overlays.items() %}{{ overlaykey|tojson }}: {{ val }}, {% endfor -%}
             },
         {%- endfor %}
-        }, {{ this.options|tojson }});
+        }, {{ this.options|tojson }}, {{ this.base|tojson }});
         {% endmacro %}
     """)
 
     default_js = [("leaflet.groupedlayercontrol.min.js",
-                   vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.js"))]
+                   vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.js")),
+                  # the offline basemap is drawn from the layers' vector tiles
+                  ("leaflet_vectorgrid", vendor_url("leaflet.vectorgrid", "dist/Leaflet.VectorGrid.bundled.min.js"))]
     default_css = [("leaflet.groupedlayercontrol.min.css",
                     vendor_url("leaflet-groupedlayercontrol", "dist/leaflet.groupedlayercontrol.min.css"))]
 
-    def __init__(self, groups: dict, basemaps: list[dict] = (), **kwargs):
+    def __init__(self, groups: dict, basemaps: list[dict] = (), base: dict | None = None, **kwargs):
         super().__init__(groups, exclusive_groups=False, **kwargs)
         self.basemaps = list(basemaps)
+        self.base = base or {}
         self.grouped_overlays = {
             str(escape(group)): {str(escape(name)): js for name, js in overlays.items()}
             for group, overlays in self.grouped_overlays.items()
         }
 
 
-def page_header(title: str, nav: list[tuple[str, str, bool]], lang_link: tuple[str, str], lang: str) -> Element:
-    """Title bar with links to the four views and the language switch (all text escaped)."""
-    links = "".join(
-        f'<a href="{escape(href)}"{" class=active" if active else ""}>{escape(label)}</a>' for label, href, active in nav
-    )
-    html = (f'<header class="yiwu-header" lang="{escape(lang)}"><h1>{escape(title)}</h1><nav>{links}</nav>'
-            f'<a class="yiwu-lang" href="{escape(lang_link[1])}">{escape(lang_link[0])}</a></header>')
+def page_header(title: str, nav: list[tuple[str, str, bool]], lang_link: tuple[str, str], lang: str,
+                nav_label: str = "") -> Element:
+    """Title bar with links to the four views and the language switch (all text escaped); the switch is written in
+    the other language, and says so."""
+    current = ' class="active" aria-current="page"'
+    links = "".join(f'<a href="{escape(href)}"{current if active else ""}>{escape(label)}</a>'
+                    for label, href, active in nav)
+    other = "zh" if lang == "en" else "en"
+    html = (f'<header class="yiwu-header" lang="{escape(lang)}"><h1 class="yiwu-title">{escape(title)}</h1>'
+            f'<nav class="yiwu-nav" aria-label="{escape(nav_label)}">{links}</nav>'
+            f'<a class="yiwu-lang" href="{escape(lang_link[1])}" lang="{other}" hreflang="{other}">'
+            f'{escape(lang_link[0])}</a></header>')
     return Element(html)
 
 

@@ -1,7 +1,8 @@
 """Raster overlays on the map pages: each catalog raster of the view's audience as a checkbox in its own group of
-the map's grouped layer control, off at load. When switched on, the page reads the raster's TileJSON from the API,
-adds its tile layer clipped to the raster's bounds (so no tile outside it is asked for) and shows a colour-bar
-legend in the raster's unit. All text reaches the page as JSON and is set with textContent."""
+the map's grouped layer control, off at load, with an opacity slider each in the page's panel. When switched on, the
+page reads the raster's TileJSON from the API, adds its tile layer clipped to the raster's bounds (so no tile outside
+it is asked for) and shows a colour-bar legend in the raster's unit. All text reaches the page as JSON and is set
+with textContent."""
 
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ def add_raster_overlays(fmap, view: View, lang: str, rasters: Mapping[str, Raste
     shown = rasters_for(view, rasters)
     if not shown:
         return None
+    tools = strings(lang)["tools"]
     options = {"title": strings(lang)["rasters"]["control_title"],
-               "rasters": [raster_options(r, lang, tilejson_url) for r in shown]}
+               "rasters": [raster_options(r, lang, tilejson_url) for r in shown],
+               "slider": {"opacity": tools["opacity"], "title": tools["raster_opacity"]}}
     return RasterOverlays(options).add_to(fmap)

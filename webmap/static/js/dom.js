@@ -25,3 +25,20 @@ export function control(map, position, build) {
   };
   return ctl.addTo(map);
 }
+
+/* A real <button type="button"> with its visible text; `label` (optional) names it for assistive technology where
+   the visible text is a symbol. */
+export function button(className, text, label) {
+  const node = el("button", className, text);
+  node.type = "button";
+  if (label) {
+    node.setAttribute("aria-label", label);
+    node.title = label;
+  }
+  return node;
+}
+
+/* Whether an element is drawn (not display:none, not inside a hidden panel). */
+export function isShown(node) {
+  return Boolean(node) && node.getClientRects().length > 0;
+}

@@ -1,21 +1,47 @@
-/* Vector overlays: style from the catalog options, popups and tooltips as text, features embedded or fetched from
-   the data API. Every overlay is registered in `layers` under its catalog id (search, legend, permalink, time
-   slider, swipe, analysis panels and the tests find it there). */
+/* Vector overlays: style from the catalog options, tooltips as text, features embedded or fetched from the data
+   API. Every overlay is registered in `layers` under its catalog id (search, legend, permalink, time slider, swipe,
+   hit-testing, analysis panels and the tests find it there) and its options in `layerOptions`. A click does not open
+   a popup by itself: the page's hit-testing (hits.js) decides which feature the pointer meant. Layers of a base
+   role (boundaries) take no hover and no pointer cursor. */
 import {el} from "./dom.js";
-import {popup} from "./popup.js";
 
 export const layers = {};  // catalog id -> L.GeoJSON, filled by geojsonLayer()
+const options = {};  // catalog id -> the layer's options (webmap/build.py layer_options)
 let pending = 0;  // fetches under way
 
-/* The overlays whose features are in the page (GeoJSON), by catalog id: search, the time slider, swipe and the
-   panels walk them. Tile overlays (vectortiles.js) hold no features to walk. */
+/* Register an overlay of catalog layer `opts.id` (the vector-tile layers register themselves here too). */
+export function register(layer, opts) {
+  layers[opts.id] = layer;
+  options[opts.id] = opts;
+  return layer;
+}
+
+/* The options a catalog layer was made with (style, role, title, popup). */
+export function layerOptions(id) {
+  return options[id];
+}
+
+/* The overlays whose features are in the page (GeoJSON), by catalog id: search, the time slider, swipe, the
+   hit-testing and the panels walk them. Tile overlays (vectortiles.js) hold no features to walk. */
 export function featureGroups() {
   return Object.fromEntries(Object.entries(layers).filter(([, group]) => typeof group.eachLayer === "function"));
 }
 
-/* How many layer fetches are under way (0 once every layer on at load has its features). */
+/* How many layer fetches are under way (0 once every layer on at load has its features, and the basemaps the
+   page asks the server about have answered). */
 export function pendingLoads() {
   return pending;
+}
+
+/* Count a fetch of the page's set-up among the pending ones until it settles. */
+export function track(promise) {
+  pending += 1;
+  return promise.finally(() => { pending -= 1; });
+}
+
+/* The name of a feature in the page language (`titleField`: name_zh or name_en). */
+export function featureName(props, titleField) {
+  return String(props[titleField] || props.name_zh || props.name_en || "");
 }
 
 function styleFor(feature, style) {
@@ -33,23 +59,30 @@ function styleFor(feature, style) {
   return out;
 }
 
-/* An empty overlay of catalog layer `opts.id` (`opts`: id, style, popup; webmap/build.py layer_options). */
+/* The colour a feature of a layer is drawn in (for the hit chooser and the corridor list). */
+export function featureColor(id, props) {
+  const opts = options[id];
+  return opts ? styleFor({properties: props || {}}, opts.style || {}).color : "#3388ff";
+}
+
+/* An empty overlay of catalog layer `opts.id` (`opts`: id, style, role, title, base, interactive, pane, popup;
+   webmap/build.py layer_options). */
 export function geojsonLayer(opts) {
   const style = L.extend({className: `yiwu-f yiwu-f-${opts.id}`}, opts.style);
-  const titleOf = (props) => props[opts.popup.title_field] || props.name_zh || "";
   const pane = opts.pane || "overlayPane";
+  const interactive = opts.interactive !== false;
   const layer = L.geoJSON(null, {
     pane,
+    interactive,
     style: (f) => styleFor(f, style),
-    pointToLayer: (f, latlng) => L.circleMarker(latlng, {...styleFor(f, style), pane}),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, {...styleFor(f, style), pane, interactive}),
     onEachFeature(f, featureLayer) {
+      if (!interactive) { return; }
       const props = f.properties || {};
-      featureLayer.bindPopup(() => popup(props, opts.popup), {maxWidth: 380});
-      featureLayer.bindTooltip(() => el("span", null, titleOf(props)), {sticky: true});
+      featureLayer.bindTooltip(() => el("span", null, featureName(props, opts.popup.title_field)), {sticky: true});
     },
   });
-  layers[opts.id] = layer;
-  return layer;
+  return register(layer, opts);
 }
 
 /* Fetch a layer's features from the data API; `lazy`: only when it is first switched on. Fires "yiwu:loaded". */

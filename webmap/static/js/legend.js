@@ -1,7 +1,8 @@
-/* The legend control: a row per layer with its symbol (schematic layers marked), shown only while the layer is
-   on the map. */
+/* The legend, at the top of the panel's layers tab (layout.js): a row per layer with its symbol (schematic layers
+   marked), shown only while the layer is on the map; the raster legends join it (rasters.js). */
 import {el} from "./dom.js";
 import {layers} from "./layers.js";
+import {dockSlot} from "./layout.js";
 
 function swatch(entry) {
   const box = el("span", `yiwu-swatch yiwu-swatch-${entry.geometry}`);
@@ -27,26 +28,34 @@ function row(entry, schematicLabel) {
 }
 
 /* Only the layers on the map have a legend row. */
-function syncLegend(map, control) {
-  const rows = control.getContainer().querySelectorAll(".yiwu-legend-row[data-layer]");
-  rows.forEach((node) => {
+function syncLegend(map, root) {
+  root.querySelectorAll(".yiwu-legend-row[data-layer]").forEach((node) => {
     const layer = layers[node.getAttribute("data-layer")];
     node.style.display = layer && !map.hasLayer(layer) ? "none" : "";
   });
 }
 
+/* The element the raster legends go in (below the layers' rows). */
+export function rasterLegendBox() {
+  const slot = dockSlot("layers", "legend");
+  let box = slot.querySelector(".yiwu-legend-rasters");
+  if (!box) {
+    box = el("div", "yiwu-legend-rasters");
+    slot.appendChild(box);
+  }
+  return box;
+}
+
 /* The legend (`opts`: title, schematic, entries; webmap/build.py legend_entry). */
 export function legend(map, opts) {
-  const control = L.control({position: "bottomright"});
-  control.onAdd = function () {
-    const root = el("div", "yiwu-legend leaflet-bar");
-    root.appendChild(el("div", "yiwu-legend-title", opts.title));
-    opts.entries.forEach((entry) => { root.appendChild(row(entry, opts.schematic)); });
-    L.DomEvent.disableClickPropagation(root);
-    return root;
-  };
-  control.addTo(map);
-  map.on("layeradd layerremove", () => { syncLegend(map, control); });
-  map.whenReady(() => { syncLegend(map, control); });
-  return control;
+  const root = el("div", "yiwu-legend");
+  root.appendChild(el("h2", "yiwu-legend-title yiwu-dock-heading", opts.title));
+  opts.entries.forEach((entry) => { root.appendChild(row(entry, opts.schematic)); });
+  const slot = dockSlot("layers", "legend");
+  slot.insertBefore(root, slot.firstChild);
+  map.on("layeradd layerremove", (ev) => {
+    if (Object.values(layers).indexOf(ev.layer) >= 0) { syncLegend(map, root); }
+  });
+  map.whenReady(() => { syncLegend(map, root); });
+  return root;
 }

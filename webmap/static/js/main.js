@@ -9,22 +9,33 @@
 
    window.YiwuMap (frozen) =
      called by folium's script (webmap/elements.py, raster_layers.py, analysis_panels.py), in this order:
+       layout(map, options)                   the page's panel: sidebar (wide) or bottom sheet (narrow), with tabs
+                                              for the map layers, the tools and the view's analysis
        panes(map, {name: zIndex})             the panes the overlays are drawn in (before any overlay)
        geojsonLayer(options) -> L.GeoJSON    an empty overlay of catalog layer options.id, registered in `layers`
        load(layer, url, lazy)                 fetch its features from the data API (lazy: when first switched on)
        vectorTileLayer(map, options) -> L.VectorGrid   a large layer drawn from its vector tiles, in `layers` too
-       layerControl(map, basemaps, groups, options) -> the grouped layer control, with the basemaps as base layers
+       layerControl(map, basemaps, groups, options, base) -> the grouped layer control in the panel, with the
+                                              basemaps as base layers (base: the offline basemap's tiles and labels,
+                                              the office basemap's TileJSON, the notices' words)
        rasters(map, options)                  the raster overlays, a group of that control
        legend(map, options)                   the legend control
        tools(map, options)                    fullscreen, search, draw, coordinates, minimap, time slider, swipe,
-                                              permalink
+                                              click hit-testing, permalink
        analysis.sitePanel | analysis.parksPanel | analysis.corridorMetrics (map, options)   the view's panel
      read by the tests (and handy in the console):
        layers          {catalog id: L.GeoJSON | L.VectorGrid} of the page's overlays
        rasterLayers    {raster id: L.LayerGroup} of the raster overlays
        map             the L.Map (set by tools(); null before)
-       pending         number of layer fetches under way
+       pending         number of layer fetches under way (and the office basemap's TileJSON until it answers)
        swipe           the swipe comparison: start(leftId, rightId), set(ratio), stop()
+       basemaps        {basemap id: layer} of the basemaps offered ("office" once its TileJSON answered)
+       places          the offline basemap's labels, which the search finds: [{id, layer, kind, zh, en, lat, lon}]
+       hitTest(latlng) the GeoJSON features under a map position, as a click resolves them (nearest first)
+       search(query)   what the search box lists for a query: [{kind: feature|place|boundary|coords, ...}]
+       showTab(id, open)  show a tab of the panel ("layers", "tools", "analysis"; open: also open the panel)
+       setPanelOpen(open) open or collapse the panel
+       corridors       the logistics corridor panel: select(route, zoom) (null on other pages)
        drawingGeoJSON() the drawn shapes as a FeatureCollection with length_m / area_m2
        analysis.analyseSite(geojson)   check a site in the planner's panel, as a drawn one is
        toGcj02(lat, lng) -> [lat, lng] in GCJ-02 (the AMap datum)
@@ -32,19 +43,26 @@
 import {corridorMetrics} from "./analysis/corridors.js";
 import {parksPanel} from "./analysis/parks.js";
 import {analyseSite, sitePanel} from "./analysis/site.js";
+import {basemapLayers} from "./basemaps.js";
 import {toGcj02} from "./gcj02.js";
+import {hitTest} from "./hits.js";
+import {places} from "./labels.js";
 import {layerControl} from "./layercontrol.js";
 import {geojsonLayer, layers, load, pendingLoads} from "./layers.js";
+import {layout, setOpen, showTab} from "./layout.js";
 import {legend} from "./legend.js";
 import {panes} from "./panes.js";
 import {rasterLayers, rasters} from "./rasters.js";
 import {drawingGeoJSON} from "./tools/draw.js";
 import {tools} from "./tools/index.js";
+import {findFeatures} from "./tools/search.js";
 import {vectorTileLayer} from "./vectortiles.js";
 
 let page = null;  // what tools() returns: {map, drawn, minimap, swipe}
+let corridors = null;  // the corridor panel of the logistics page
 
 window.YiwuMap = Object.freeze({
+  layout,
   panes,
   geojsonLayer,
   load,
@@ -56,12 +74,25 @@ window.YiwuMap = Object.freeze({
     page = tools(map, options);
     return page;
   },
-  analysis: Object.freeze({sitePanel, parksPanel, corridorMetrics, analyseSite}),
+  analysis: Object.freeze({
+    sitePanel, parksPanel, analyseSite,
+    corridorMetrics(map, options) {
+      corridors = corridorMetrics(map, options);
+      return corridors;
+    },
+  }),
   layers,
   rasterLayers,
+  basemaps: basemapLayers,
+  places,
   get map() { return page ? page.map : null; },
   get pending() { return pendingLoads(); },
   get swipe() { return page ? page.swipe : null; },
+  get corridors() { return corridors; },
+  hitTest(latlng) { return hitTest(page.map, L.latLng(latlng)); },
+  search(query) { return findFeatures(query, 8, document.documentElement.lang === "en" ? "en" : "zh"); },
+  showTab,
+  setPanelOpen: setOpen,
   drawingGeoJSON() { return drawingGeoJSON(page.drawn); },
   toGcj02,
 });

@@ -1,11 +1,14 @@
 /* Large layers drawn from their vector tiles (OGC API – Tiles, Mapbox Vector Tiles) with Leaflet.VectorGrid on
    canvas: styled from the catalog like the GeoJSON overlays, highlighted under the pointer, and a click opens the
    feature's popup with every field, fetched by id from the data API (the tiles carry only the feature id and the
-   style's class field). Below the layer's minimum zoom the map says so instead of drawing a part of it.
+   style's class field). The page's hit-testing (hits.js) weighs a clicked tile feature against the other layers'
+   features under the pointer. Below the layer's minimum zoom the map says so instead of drawing a part of it.
    Leaflet.VectorGrid 1.3.0 was written for Leaflet 1.7, whose DOM events had `fakeStop`; the two lines below give
    it back to its canvas renderer as Leaflet 1.7 defined it. */
 import {el} from "./dom.js";
-import {layers} from "./layers.js";
+import {nameClose, reportHit} from "./hits.js";
+import {register} from "./layers.js";
+import {popupOptions} from "./layout.js";
 import {popup} from "./popup.js";
 
 if (!L.DomEvent.fakeStop) {
@@ -29,7 +32,7 @@ function tileStyle(opts) {
 
 function openFeature(map, opts, id, latlng) {
   const box = el("div", "yiwu-popup", "…");
-  const shown = L.popup({maxWidth: 380}).setLatLng(latlng).setContent(box).openOn(map);
+  const shown = nameClose(L.popup(popupOptions(map)).setLatLng(latlng).setContent(box).openOn(map));
   fetch(opts.feature_url.replace("{id}", encodeURIComponent(id)), {headers: {Accept: "application/geo+json"}})
     .then((r) => {
       if (!r.ok) { throw new Error(`HTTP ${r.status}`); }
@@ -57,7 +60,8 @@ function zoomNotice(map, layer, opts) {
 export function vectorTileLayer(map, opts) {
   const styleOf = tileStyle(opts);
   const layer = L.vectorGrid.protobuf(opts.tiles, {
-    rendererFactory: L.canvas.tile, interactive: true, minZoom: opts.minzoom, maxZoom: 22, pane: opts.pane,
+    rendererFactory: L.canvas.tile, interactive: opts.interactive !== false, minZoom: opts.minzoom, maxZoom: 22,
+    pane: opts.pane,
     getFeatureId: (f) => f.properties.feature_id,
     vectorTileLayerStyles: {[opts.id]: (props) => styleOf(props)},
   });
@@ -70,8 +74,12 @@ export function vectorTileLayer(map, opts) {
     if (hovered !== null) { layer.resetFeatureStyle(hovered); }
     hovered = null;
   });
-  layer.on("click", (ev) => { openFeature(map, opts, ev.layer.properties.feature_id, ev.latlng); });
+  layer.on("click", (ev) => {
+    const id = ev.layer.properties.feature_id;
+    const name = ev.layer.properties[opts.popup.title_field] || `${opts.title} · ${id}`;
+    reportHit(map, {id: opts.id, name, opts, props: ev.layer.properties, base: Boolean(opts.base),
+                    open: (latlng) => openFeature(map, opts, id, latlng)}, ev.latlng);
+  });
   zoomNotice(map, layer, opts);
-  layers[opts.id] = layer;
-  return layer;
+  return register(layer, opts);
 }

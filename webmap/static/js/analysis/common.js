@@ -1,6 +1,7 @@
-/* Shared parts of the analysis panels: API fetches, value formatting, tables and the side panel beside the map.
-   Every value is written with textContent, never as HTML. */
+/* Shared parts of the analysis panels: API fetches, value formatting, tables and the panel in the page's analysis
+   tab (layout.js). Every value is written with textContent, never as HTML. */
 import {append, el} from "../dom.js";
+import {dockSlot} from "../layout.js";
 
 export function fmt(value) {
   return value === null || value === undefined || value === "" ? "–" : String(value);
@@ -10,9 +11,21 @@ export function nameOf(item, lang) {
   return lang === "en" ? (item.name_en || item.name_zh || "") : (item.name_zh || item.name_en || "");
 }
 
+/* A JSON text, read leniently: a bare NaN (which Python's json writes for a missing number, and which is not
+   JSON) is read as null. */
+function parseJSON(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return JSON.parse(text.replace(/([:[,]\s*)-?NaN(?=\s*[,\]}])/g, "$1null"));
+  }
+}
+
 /* JSON from the API; a failed request rejects with the API's error description. */
 export function fetchJSON(url, init) {
-  return fetch(url, init).then((r) => r.json().catch(() => ({})).then((data) => {
+  return fetch(url, init).then((r) => r.text().then((text) => {
+    let data = {};
+    try { data = parseJSON(text); } catch (err) { if (r.ok) { throw err; } }
     if (!r.ok) { throw new Error(data.description || `HTTP ${r.status}`); }
     return data;
   }));
@@ -45,24 +58,15 @@ export function grid(headers, rows, className) {
   return t;
 }
 
-/* The side panel beside the map (the map narrows while it is open); returns its body. */
+/* The view's panel in the analysis tab of the page's panel (beside the map, or its bottom sheet); returns its
+   body. */
 export function sidePanel(map, title, labels, className) {
-  const root = el("aside", `yiwu-panel ${className}`);
+  const root = el("div", `yiwu-panel ${className}`);
   const head = el("div", "yiwu-panel-head");
-  const toggle = el("button", "yiwu-panel-toggle", labels.hide);
-  toggle.type = "button";
   const body = el("div", "yiwu-panel-body");
-  append(head, [el("h2", null, title), toggle]);
+  append(head, [el("h2", null, title)]);
   append(root, [head, body]);
-  document.body.appendChild(root);
-  document.body.classList.add("yiwu-panel-open");
-  toggle.addEventListener("click", () => {
-    const collapsed = root.classList.toggle("yiwu-panel-collapsed");
-    document.body.classList.toggle("yiwu-panel-collapsed", collapsed);
-    toggle.textContent = collapsed ? labels.show : labels.hide;
-    map.invalidateSize();
-  });
-  map.invalidateSize();
+  dockSlot("analysis", "panel").appendChild(root);
   return body;
 }
 

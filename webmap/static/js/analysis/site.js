@@ -1,6 +1,7 @@
 /* Planner: draw a polygon or upload a GeoJSON file -> POST the site check URL (opts.urls.site) -> the report in
    the side panel, with a button that opens the printable report. */
 import {append, el} from "../dom.js";
+import {showTab} from "../layout.js";
 import {fetchJSON, grid, nameOf, section, sidePanel, table} from "./common.js";
 
 let analyseCurrent = null;  // the open panel's analyse(geojson), for analyseSite
@@ -65,6 +66,7 @@ function showError(target, message, opts) {
 }
 
 function analyse(target, body, opts) {
+  showTab("analysis");  // the report is where the site check is
   target.textContent = "";
   target.appendChild(el("p", "yiwu-a-loading", opts.labels.loading));
   target.setAttribute("data-state", "loading");

@@ -82,7 +82,7 @@ export function drawTools(map, opts) {
     button.title = opts.labels.download;
     button.setAttribute("role", "button");
     button.addEventListener("click", (ev) => { ev.preventDefault(); download(group, "yiwu-drawing.geojson"); });
-    const root = el("div", "leaflet-bar");
+    const root = el("div", "leaflet-bar yiwu-download-bar");
     root.appendChild(button);
     return root;
   });

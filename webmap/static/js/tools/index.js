@@ -1,6 +1,8 @@
-/* The map tools of every page, in control order: fullscreen, search, draw, coordinates, minimap, time slider,
-   swipe, permalink (`opts`: webmap/build.py tools_options). Add them after the overlays: search, minimap, swipe
-   and permalink index the overlays registered by then. */
+/* The map tools of every page: on the map, fullscreen and the draw tools at the top left, search at the top right,
+   coordinates and the scale at the bottom left, the minimap at the bottom right; in the panel's tools tab, the time
+   slider and the swipe (`opts`: webmap/build.py tools_options). Add them after the overlays: search, minimap, swipe
+   and permalink index the overlays registered by then. Clicks on the map are resolved by hits.js from here on. */
+import {clickHandling} from "../hits.js";
 import {coordinatesControl} from "./coords.js";
 import {drawTools} from "./draw.js";
 import {minimap} from "./minimap.js";
@@ -19,6 +21,7 @@ export function tools(map, opts) {
   const overview = minimap(map, opts);
   timeSlider(map, opts);
   const swipe = swipeControl(map, opts);
+  clickHandling(map, {chooser: opts.labels.chooser, close: opts.labels.close});
   permalink(map, opts.lang);
   return {map, drawn, minimap: overview, swipe};
 }

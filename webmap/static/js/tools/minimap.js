@@ -9,7 +9,7 @@ export function minimap(map, opts) {
     base.addData(src.toGeoJSON());
     src.on("yiwu:loaded", () => { base.addData(src.toGeoJSON()); });
   });
-  return new L.Control.MiniMap(base, {position: "bottomleft", toggleDisplay: true, zoomLevelOffset: -5,
+  return new L.Control.MiniMap(base, {position: "bottomright", toggleDisplay: true, zoomLevelOffset: -5,
                                       strings: {hideText: opts.labels.minimap_hide, showText: opts.labels.minimap_show}})
     .addTo(map);
 }

@@ -51,6 +51,9 @@ export function permalink(map, lang) {
     const link = document.querySelector(".yiwu-lang");
     if (link) { link.setAttribute("href", langUrl(other, hash.replace(/lang=\w+$/, `lang=${other}`))); }
   }
-  map.on("moveend zoomend layeradd layerremove", update);
+  map.on("moveend zoomend", update);
+  map.on("layeradd layerremove", (ev) => {  // only the overlays: the basemap's labels come and go with every move
+    if (Object.values(layers).indexOf(ev.layer) >= 0) { update(); }
+  });
   update();
 }

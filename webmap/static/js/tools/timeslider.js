@@ -1,7 +1,9 @@
-/* Time slider over the plan milestones: features whose `year` is after the chosen one are taken off the map
-   (features without a year, e.g. the boundaries, always stay). */
-import {control, el} from "../dom.js";
+/* Time slider over the plan milestones, in the panel's tools tab: features whose `year` is after the chosen one are
+   taken off the map (features without a year, e.g. the boundaries, always stay). The milestone years are marked
+   under the slider. */
+import {el} from "../dom.js";
 import {featureGroups} from "../layers.js";
+import {dockSlot} from "../layout.js";
 
 const hidden = new WeakMap();  // overlay -> its features taken off by the slider
 let year = null;
@@ -35,23 +37,43 @@ export function timeSlider(map, opts) {
     group.on("yiwu:loaded", () => { filterLayer(group); });
   });
   year = years[years.length - 1];
-  return control(map, "bottomleft", () => {
-    const root = el("div", "yiwu-time leaflet-bar");
-    const value = el("span", "yiwu-time-value", `≤ ${year}`);
-    const input = el("input");
-    input.type = "range";
-    input.min = 0;
-    input.max = years.length - 1;
-    input.step = 1;
-    input.value = years.length - 1;
-    input.setAttribute("aria-label", opts.labels.time);
-    input.addEventListener("input", () => {
-      setYear(years[Number(input.value)]);
-      value.textContent = `≤ ${year}`;
-    });
-    root.appendChild(el("span", "yiwu-time-label", `${opts.labels.time} `));
-    root.appendChild(input);
-    root.appendChild(value);
-    return root;
+  const root = el("div", "yiwu-time");
+  const head = el("div", "yiwu-time-head");
+  const label = el("label", "yiwu-time-label", opts.labels.time);
+  const input = el("input");
+  input.type = "range";
+  input.id = "yiwu-time-input";
+  label.htmlFor = input.id;
+  input.min = 0;
+  input.max = years.length - 1;
+  input.step = 1;
+  input.value = years.length - 1;
+  input.setAttribute("list", "yiwu-time-years");
+  input.setAttribute("aria-valuetext", `≤ ${year}`);
+  const value = el("output", "yiwu-time-value", `≤ ${year}`);
+  value.htmlFor = input.id;
+  const marks = el("datalist");
+  marks.id = "yiwu-time-years";
+  const ticks = el("div", "yiwu-time-ticks");
+  ticks.setAttribute("aria-label", opts.labels.years);
+  years.forEach((y, i) => {
+    const option = el("option");
+    option.value = i;
+    option.label = String(y);
+    marks.appendChild(option);
+    ticks.appendChild(el("span", "yiwu-time-tick", String(y)));
   });
+  input.addEventListener("input", () => {
+    setYear(years[Number(input.value)]);
+    value.textContent = `≤ ${year}`;
+    input.setAttribute("aria-valuetext", value.textContent);
+  });
+  head.appendChild(label);
+  head.appendChild(value);
+  root.appendChild(head);
+  root.appendChild(input);
+  root.appendChild(marks);
+  root.appendChild(ticks);
+  dockSlot("tools", "time").appendChild(root);
+  return root;
 }
