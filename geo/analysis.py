@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 import geopandas as gpd
 import numpy as np
@@ -77,13 +78,18 @@ def corridor_metrics(row: pd.Series, countries: gpd.GeoDataFrame, speed_kmh: flo
     estimate = transit_estimate(_leg_km(row), stops, speeds, published)
     return {"id": row["feature_id"], "name_zh": row["name_zh"], "name_en": row["name_en"], "mode": row["mode"],
             "length_km": length, "published_length_km": published,
-            "published_length_source": row.get("published_length_source"),
+            "published_length_source": _text(row.get("published_length_source")),
             "difference_km": None if published is None else round(length - published, 1),
             "difference_pct": None if published is None else round((length - published) / published * 100, 2),
-            "countries": crossed, "border_crossing": row.get("border_crossing") or exit_cn,
+            "countries": crossed, "border_crossing": _text(row.get("border_crossing")) or exit_cn,
             "leaves_china": exit_cn, "speed_kmh": speeds["rail"], **estimate, "dwell_stops": stops,
             **compare_days(estimate["transit_days"], _number(row.get("published_days"))),
-            "published_days_source": row.get("published_days_source")}
+            "published_days_source": _text(row.get("published_days_source"))}
+
+
+def _text(value) -> str | None:
+    """A text attribute, None where the layer has none (pandas gives NaN for a missing value)."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def nearest_points_km(lon: float, lat: float, frame: gpd.GeoDataFrame, k: int) -> gpd.GeoDataFrame:

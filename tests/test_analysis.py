@@ -112,6 +112,19 @@ def test_madrid_metrics_countries_in_order(client, gpkg):
     assert client.get("/corridors/nope/metrics").status_code == 404
 
 
+def test_every_corridors_metrics_are_strict_json(client, gpkg):
+    """No NaN or Infinity (not JSON) for a route whose optional texts are missing."""
+    ids = pyogrio.read_dataframe(gpkg, layer="corridors", read_geometry=False)["feature_id"]
+
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+    for feature_id in ids:
+        resp = client.get(f"/corridors/{feature_id}/metrics")
+        assert resp.status_code == 200
+        body = json.loads(resp.get_data(as_text=True), parse_constant=refuse)
+        assert body["border_crossing"] is None or isinstance(body["border_crossing"], str)
+
+
 def test_warehouses_near_paris(client):
     feats = client.get("/warehouses/near?lon=2.3488&lat=48.85341&k=3").get_json()["features"]
     assert feats[0]["properties"]["city"] == "Paris" and feats[0]["properties"]["distance_km"] < 1
