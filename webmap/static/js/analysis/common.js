@@ -11,21 +11,11 @@ export function nameOf(item, lang) {
   return lang === "en" ? (item.name_en || item.name_zh || "") : (item.name_zh || item.name_en || "");
 }
 
-/* A JSON text, read leniently: a bare NaN (which Python's json writes for a missing number, and which is not
-   JSON) is read as null. */
-function parseJSON(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return JSON.parse(text.replace(/([:[,]\s*)-?NaN(?=\s*[,\]}])/g, "$1null"));
-  }
-}
-
 /* JSON from the API; a failed request rejects with the API's error description. */
 export function fetchJSON(url, init) {
   return fetch(url, init).then((r) => r.text().then((text) => {
     let data = {};
-    try { data = parseJSON(text); } catch (err) { if (r.ok) { throw err; } }
+    try { data = JSON.parse(text); } catch (err) { if (r.ok) { throw err; } }
     if (!r.ok) { throw new Error(data.description || `HTTP ${r.status}`); }
     return data;
   }));
