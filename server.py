@@ -12,22 +12,27 @@ from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.edge import register_edge
+from api.identity import register_identity
 from api.services import Services
 from geo.errors import (
+    AuthenticationRequired,
+    ConflictError,
     CRSMismatchError,
     DataNotBuiltError,
+    Forbidden,
     GeoError,
     InvalidGeometryError,
     InvalidParameterError,
     NotFoundError,
     SourceError,
     TooLargeError,
+    TooManyAttempts,
 )
 from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
 from geo.store import FeatureStore, Store
-from geo.workspace import Workspace
+from geo.workspace import open_workspace
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
 from webmap.assets import missing_vendor_files
@@ -40,6 +45,10 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (TooLargeError, 413, "PayloadTooLarge"),
     (InvalidGeometryError, 400, "InvalidGeometry"),
     (CRSMismatchError, 400, "InvalidCRS"),
+    (AuthenticationRequired, 401, "AuthenticationRequired"),  # with WWW-Authenticate (api/edge.py)
+    (Forbidden, 403, "Forbidden"),
+    (ConflictError, 409, "Conflict"),
+    (TooManyAttempts, 429, "TooManyRequests"),  # with Retry-After
     (SourceError, 500, "DataSourceError"),
     (CatalogError, 500, "CatalogError"),
     (GeoError, 500, "ServerError"),
@@ -62,13 +71,6 @@ def open_services(settings: Settings) -> Services:
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     return Services(settings, catalog, feature_store(settings, list(catalog)),
                     RasterStore(rasters, settings.build_dir), open_workspace(settings), basemap=basemap)
-
-
-def open_workspace(settings: Settings) -> Workspace:
-    """Where imports, edits, accounts and the audit trail live: beside the engine the settings choose."""
-    if settings.database_url:
-        return Workspace.postgis(settings.database_url, settings.workspace_schema)
-    return Workspace.embedded(settings.workspace)
 
 
 def feature_store(settings: Settings, layer_ids: list[str]) -> Store:
@@ -99,9 +101,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
-    from api import analysis, basemap, collections, ogc, pages, plan, rasters, tiles
+    register_identity(app)  # who is asking, before any view reads the catalog
+    from api import analysis, auth, basemap, collections, ogc, pages, plan, rasters, tiles
 
-    for module in (pages, collections, tiles, ogc, plan, analysis, rasters, basemap):
+    for module in (pages, collections, tiles, ogc, plan, analysis, rasters, basemap, auth):
         app.register_blueprint(module.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)

@@ -16,6 +16,7 @@ bp = Blueprint("plan", __name__)
            responses=ok("the figures"))
 def plan_figures(q):
     figures = services().store.plan_figures()
+    figures = figures[figures["layer"].isin(list(services().catalog))]  # the rows of the layers the user may see
     rows = [{k: json_value(v) for k, v in rec.items()} for rec in figures.to_dict(orient="records")]
     return jsonify({"figures": rows, "count": len(rows)})
 

@@ -23,6 +23,7 @@ import shapely
 from sqlalchemy import (
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -40,6 +41,7 @@ from sqlalchemy.pool import NullPool
 from geo.buildlock import build_lock, temp_name
 from geo.gpkg import ENVELOPE_BYTES
 from geo.layerinfo import LAYERS_TABLE
+from geo.settings import Settings
 
 LOGGER = logging.getLogger(__name__)
 METADATA = MetaData()
@@ -66,6 +68,8 @@ AUDIT = Table(
     Column("client", String(64)),  # the client's address
     Column("detail", Text),  # JSON: what else there is to say (QC summary, old/new role, …)
 )
+# Failed-login throttling counts an action's recent rows (geo/accounts.py): one index keeps that a range read.
+Index("ix_ws_audit_action_at", AUDIT.c.action, AUDIT.c.at)
 LAYERS = Table(
     "ws_layers", METADATA,
     Column("id", String(64), primary_key=True),
@@ -92,7 +96,7 @@ KEYS = Table(
     Column("value", Text, nullable=False),
 )
 AUDIT_ACTIONS = ("import", "drop_layer", "create", "replace", "update", "delete", "restore", "login", "login_failed",
-                 "logout", "user_add", "role_change", "user_disable", "token_reset")
+                 "logout", "user_add", "role_change", "user_disable", "token_reset", "password_set")
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER IF NOT EXISTS ws_audit_no_update BEFORE UPDATE ON ws_audit "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
@@ -225,6 +229,8 @@ class Workspace:
             if self.is_postgis:
                 con.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             METADATA.create_all(con)
+            for index in AUDIT.indexes:  # also on a workspace made before the index was declared
+                index.create(con, checkfirst=True)
             if self.is_postgis:
                 con.exec_driver_sql(PG_APPEND_ONLY.format(s=f'"{self.schema}"'))
             else:
@@ -271,6 +277,13 @@ class Workspace:
             seq, layers = con.execute(select(text("(SELECT max(seq) FROM ws_audit)"),
                                              text("(SELECT count(*) FROM ws_layers)"))).one()
         return f"{seq}:{layers}"
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    """The workspace the settings choose, beside the engine they read (the app and `python -m geo users` alike)."""
+    if settings.database_url:
+        return Workspace.postgis(settings.database_url, settings.workspace_schema)
+    return Workspace.embedded(settings.workspace)
 
 
 def sqlite_stamp(path: Path) -> str:

@@ -1,7 +1,7 @@
 /* Planner: draw a polygon or upload a GeoJSON file -> POST the site check URL (opts.urls.site) -> the report in
    the side panel, with a button that opens the printable report. */
 import {append, el} from "../dom.js";
-import {fetchJSON, grid, nameOf, section, sidePanel, table} from "./common.js";
+import {apiFetch, fetchJSON, grid, nameOf, section, sidePanel, table} from "./common.js";
 
 let analyseCurrent = null;  // the open panel's analyse(geojson), for analyseSite
 
@@ -43,7 +43,7 @@ function printButton(body, opts) {
   button.type = "button";
   button.addEventListener("click", () => {
     const win = window.open("", "_blank");
-    fetch(`${opts.urls.site}?f=html&lang=${encodeURIComponent(opts.lang)}`,
+    apiFetch(`${opts.urls.site}?f=html&lang=${encodeURIComponent(opts.lang)}`,
           {method: "POST", headers: {"Content-Type": "application/json"}, body})
       .then((r) => r.text())
       .then((html) => { if (win) { win.document.open(); win.document.write(html); win.document.close(); } });
