@@ -116,12 +116,18 @@ def private_for_users(response: Response) -> Response:
         return response
     response.vary.update(("Authorization", "Cookie"))
     if g.get("user") is not None:
-        control = response.cache_control
-        control.public = False
-        control.private = True
-        if control.max_age is None and not control.no_store:
-            control.no_cache = True
+        response.headers["Cache-Control"] = private_cache_control(response.headers.get("Cache-Control"))
     return response
+
+
+def private_cache_control(value: str | None) -> str:
+    """`private` first, then the answer's own directives but those for shared caches; `no-cache` (revalidate with
+    the ETag) when it had no lifetime of its own."""
+    kept = [d.strip() for d in (value or "").split(",") if d.strip()]
+    kept = [d for d in kept if d.lower().split("=")[0] not in ("public", "private", "s-maxage")]
+    if not any(d.lower().split("=")[0] in ("max-age", "no-cache", "no-store") for d in kept):
+        kept.append("no-cache")
+    return ", ".join(["private", *kept])
 
 
 def with_csrf_meta(html: str) -> str:
