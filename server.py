@@ -24,10 +24,13 @@ from geo.errors import (
     InvalidGeometryError,
     InvalidParameterError,
     NotFoundError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
     SourceError,
     TooLargeError,
     TooManyAttempts,
 )
+from geo.layered_store import LayeredStore
 from geo.mbtiles import MBTiles
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
@@ -48,6 +51,8 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (AuthenticationRequired, 401, "AuthenticationRequired"),  # with WWW-Authenticate (api/edge.py)
     (Forbidden, 403, "Forbidden"),
     (ConflictError, 409, "Conflict"),
+    (PreconditionFailedError, 412, "PreconditionFailed"),
+    (PreconditionRequiredError, 428, "PreconditionRequired"),
     (TooManyAttempts, 429, "TooManyRequests"),  # with Retry-After
     (SourceError, 500, "DataSourceError"),
     (CatalogError, 500, "CatalogError"),
@@ -69,8 +74,18 @@ def open_services(settings: Settings) -> Services:
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     basemap = MBTiles(settings.basemap) if settings.basemap else None
-    return Services(settings, catalog, feature_store(settings, list(catalog)),
-                    RasterStore(rasters, settings.build_dir), open_workspace(settings), basemap=basemap)
+    workspace = open_workspace(settings)
+    store = LayeredStore(feature_store(settings, list(catalog)), workspace_store(settings))
+    return Services(settings, catalog, store, RasterStore(rasters, settings.build_dir), workspace, basemap=basemap)
+
+
+def workspace_store(settings: Settings) -> Store:
+    """The reader of the imported layers (their ids set by the catalog as imports come and go)."""
+    if settings.database_url:
+        from geo.postgis import PostGISStore
+
+        return PostGISStore(settings.database_url, settings.workspace_schema, [], pool_size=2)
+    return FeatureStore(settings.workspace, [], settings.sql_all_layers)
 
 
 def feature_store(settings: Settings, layer_ids: list[str]) -> Store:

@@ -1,6 +1,6 @@
 """`python -m geo build [--data-dir DIR] [--out FILE] [--catalog-dir DIR] [--raster-catalog-dir DIR] [--force]`:
 build the GeoPackage and the rasters from the settings (defaults, YIWU_* environment, these options) and print
-the reconciliation.
+the reconciliation. `python -m geo import PATH …`: add a file to the workspace (geo/cli_import.py).
 
 `python -m geo users add NAME --role ROLE [--password-stdin] | list | role NAME ROLE | disable NAME | token NAME |
 password NAME`: the accounts of the workspace the app opens with the same settings (geo/workspace.py
@@ -16,12 +16,13 @@ from pathlib import Path
 
 from geo.accounts import ROLES, Accounts
 from geo.build import build, format_table
+from geo.cli_import import add_import_parser, run_import
 from geo.errors import GeoError
 from geo.settings import load_settings
 from geo.workspace import open_workspace
 from layers import CatalogError
 
-CLI_CLIENT = "local"
+CLI_CLIENT = "localhost"  # the client of a command run on the server (as `python -m geo import`)
 
 
 def _build_parser(sub) -> None:
@@ -108,11 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo")
     sub = parser.add_subparsers(dest="command", required=True)
     _build_parser(sub)
+    add_import_parser(sub)
     _users_parser(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.command == "build" else logging.WARNING,
+    logging.basicConfig(level=logging.WARNING if args.command == "users" else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    if args.command == "import":
+        return run_import(args, load_settings())
     try:
         return run_build(args) if args.command == "build" else run_users(args)
     except (GeoError, CatalogError) as exc:

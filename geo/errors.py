@@ -42,7 +42,15 @@ class DataNotBuiltError(GeoError):
 
 
 class ConflictError(GeoError):
-    """A resource with that name already exists (or another change got there first)."""
+    """The request conflicts with what exists (an id already taken)."""
+
+
+class PreconditionFailedError(GeoError):
+    """An If-Match that no longer matches: the resource changed since the client read it."""
+
+
+class PreconditionRequiredError(GeoError):
+    """A write to a resource that must name the version it changes (If-Match) did not."""
 
 
 class AuthenticationRequired(GeoError):

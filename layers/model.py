@@ -8,7 +8,11 @@ from types import MappingProxyType
 
 GROUPS = ("zones", "parks", "markets", "logistics", "corridors", "warehouses", "context")
 # What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
-ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "context")
+ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "place",
+         "context")
+# The group an imported layer of a role joins unless told otherwise (others: context).
+ROLE_GROUPS = {"zone": "zones", "park": "parks", "market": "markets", "science_park": "markets", "hub": "logistics",
+               "node": "logistics", "corridor": "corridors", "warehouse": "warehouses"}
 # Roles whose polygons a site report measures overlaps with, and whose features are compared like parks.
 AREA_ROLES = ("zone", "park", "market", "science_park")
 SITE_ROLES = ("park", "market", "science_park")
@@ -19,7 +23,7 @@ AUDIENCES = ("planner", "investor", "logistics")
 ACCESS = ("public", "internal")
 GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
-BUILDERS = ("file", "hubs", "routes", "warehouses", "places")
+BUILDERS = ("file", "hubs", "routes", "warehouses", "places", "import")  # import: a layer users brought (workspace)
 # sited_count / sited_floor_area: the layer's features whose `plan_item` is the figure's `item` — how many are
 # mapped, and the sum of their published floor area (`floor_area_wan_m2`) — beside a figure the plan gives city-wide.
 FIGURE_MEASURES = ("area_km2", "feature_count", "target", "sited_count", "sited_floor_area")
@@ -91,6 +95,7 @@ class Layer:
     boundary_level: str | None = None  # role boundary only
     # role hub: what site summaries measure (key -> port_type; the nearest hub of that type)
     summary_distances: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    editable: bool = False  # editors may change its features (OGC API – Features Part 4); imported layers only
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh

@@ -1,0 +1,233 @@
+"""Editing in the workspace, below HTTP, on both engines: imports all or nothing, ETag/If-Match, history and
+restore, the audit trail append-only, and kill -9 in the middle of edits losing nothing committed. Expected values
+come from the inputs (the states the test wrote), not from the code under test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+
+import geopandas as gpd
+import orjson
+import pytest
+import shapely
+from sqlalchemy import select
+
+from geo.editing import FeatureEditor, feature_etag, feature_history, parse_feature_body
+from geo.errors import (
+    ConflictError,
+    InvalidGeometryError,
+    InvalidParameterError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
+from geo.postgis import PostGISStore
+from geo.store import FeatureStore
+from geo.workspace import AUDIT, Workspace
+from geo.workspace_layers import ImportRequest, catalog_entry, drop_layer, imported_ids, publish_layer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOXES = [shapely.box(120.07 + i * 0.01, 29.30, 120.075 + i * 0.01, 29.305) for i in range(3)]
+
+
+def parcels() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"feature_id": ["1", "2", "3"], "用地性质": ["商业", "居住", "工业"],
+                             "容积率": [2.5, 1.8, None], "地块编号": [101, 102, 103]},
+                            geometry=BOXES, crs="EPSG:4326")
+
+
+@pytest.fixture(params=("gpkg", "postgis"))
+def workspace(request, tmp_path):
+    if request.param == "gpkg":
+        yield Workspace.embedded(tmp_path / "ws.gpkg"), None
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield Workspace.postgis(url, f"ws_{uuid.uuid4().hex[:8]}"), url
+
+
+def reader(workspace, url, layer_ids):
+    if url is None:
+        return FeatureStore(workspace.gpkg, layer_ids)
+    return PostGISStore(url, workspace.schema, layer_ids, pool_size=1)
+
+
+@pytest.fixture
+def imported(workspace):
+    ws, url = workspace
+    entry = catalog_entry(ImportRequest("kg_parcels", "控规地块", "Regulatory parcels", "zone", "§5", "kg.zip"),
+                          parcels())
+    layer = publish_layer(ws, entry, parcels(), {"feature_count": 3}, "alice", "10.1.2.3", set())
+    store = reader(ws, url, [layer.id])
+    editor = FeatureEditor(ws, layer, store.schema(layer.id), store.geometry_name(layer.id))
+    return ws, store, layer, editor
+
+
+def body(props, geometry=None):
+    out = {"type": "Feature", "properties": props}
+    if geometry is not None:
+        out["geometry"] = shapely.geometry.mapping(geometry)
+    return out
+
+
+def current_etag(store, layer_id, fid):
+    row = store.feature(layer_id, fid)
+    record = row.drop(columns=[row.geometry.name, "feature_id"]).iloc[0].to_dict()
+    return feature_etag(record, row.geometry.iloc[0], store.schema(layer_id))
+
+
+def test_import_publishes_the_layer_with_provenance(imported):
+    ws, store, layer, _ = imported
+    assert imported_ids(ws) == ["kg_parcels"]
+    frame = store.frame(layer.id)
+    assert list(frame["用地性质"]) == ["商业", "居住", "工业"]
+    assert set(frame["source"]) == {"kg.zip"} and set(frame["plan_ref"]) == {"§5"}
+    assert set(frame["accuracy"]) == {"official_boundary"}
+    assert store.info(layer.id).bbox == pytest.approx(tuple(shapely.MultiPolygon(BOXES).bounds))
+
+
+def test_a_taken_id_is_refused_and_changes_nothing(imported):
+    ws, store, layer, _ = imported
+    entry = catalog_entry(ImportRequest("kg_parcels", "x", "x", "zone", "§5", "other.zip"), parcels().iloc[:1])
+    with pytest.raises(ConflictError):
+        publish_layer(ws, entry, parcels().iloc[:1], {}, "bob", None, set())
+    with pytest.raises(ConflictError):
+        publish_layer(ws, {**entry, "id": "yiwu_boundary"}, parcels(), {}, "bob", None, {"yiwu_boundary"})
+    assert store.count(layer.id) == 3 and imported_ids(ws) == ["kg_parcels"]
+
+
+def test_etag_is_the_same_from_the_store_and_the_editor(imported):
+    ws, store, layer, editor = imported
+    with ws.read() as con:
+        state = editor._read(con, "2")
+    assert editor._etag(state) == current_etag(store, layer.id, "2")
+
+
+def test_update_needs_the_current_etag(imported):
+    ws, store, layer, editor = imported
+    schema = store.schema(layer.id)
+    change = parse_feature_body(body({"容积率": 3.0}), layer, schema, partial=True)
+    with pytest.raises(PreconditionRequiredError):
+        editor.update("1", change, None, "bob", None)
+    etag = current_etag(store, layer.id, "1")
+    first = editor.update("1", change, f'"{etag}"', "bob", "10.0.0.7")
+    with pytest.raises(PreconditionFailedError):
+        editor.update("1", change, f'"{etag}"', "carol", None)  # stale: bob changed it
+    assert first.version == 2 and current_etag(store, layer.id, "1") == first.etag
+    assert store.feature(layer.id, "1")["容积率"].iloc[0] == 3.0
+
+
+@pytest.mark.parametrize("props, geometry, error", [
+    ({"unknown": 1}, None, InvalidParameterError),
+    ({"容积率": "high"}, None, InvalidParameterError),
+    ({"地块编号": 1.5}, None, InvalidParameterError),
+    ({"source": "my own"}, None, InvalidParameterError),
+    ({}, shapely.Point(120.07, 29.3), InvalidGeometryError),
+    ({}, shapely.Polygon([(120, 29), (120.1, 29.1), (120.1, 29), (120, 29.1), (120, 29)]), InvalidGeometryError),
+])
+def test_bad_input_is_refused_naming_it(imported, props, geometry, error):
+    _, store, layer, editor = imported
+    with pytest.raises(error):
+        data = parse_feature_body(body(props, geometry), layer, store.schema(layer.id), partial=True)
+        editor.update("1", data, "*", "bob", None)
+
+
+def test_a_feature_edited_three_times_has_four_versions_and_restores(imported):
+    ws, store, layer, editor = imported
+    schema = store.schema(layer.id)
+    etag = current_etag(store, layer.id, "2")
+    for i, value in enumerate((2.0, 2.2, 2.4)):
+        geometry = shapely.box(120.08, 29.30, 120.085 + i * 0.001, 29.305)
+        change = editor.update("2", parse_feature_body(body({"容积率": value}, geometry), layer, schema, True),
+                               f'"{etag}"', f"editor{i}", f"10.0.0.{i}")
+        etag = change.etag
+    versions = feature_history(ws, editor, "2")
+    assert [v["version"] for v in versions] == [1, 2, 3, 4]
+    assert [v["state"]["properties"]["容积率"] for v in versions] == [1.8, 2.0, 2.2, 2.4]
+    assert [v["actor"] for v in versions] == ["alice", "editor0", "editor1", "editor2"]
+    restored = editor.restore("2", 1, f'"{etag}"', "admin", None)
+    assert restored.version == 5 and store.feature(layer.id, "2")["容积率"].iloc[0] == 1.8
+    assert shapely.equals(store.feature(layer.id, "2").geometry.iloc[0], BOXES[1])
+
+
+def test_delete_then_restore_recreates_the_feature(imported):
+    ws, store, layer, editor = imported
+    gone = editor.delete("3", f'"{current_etag(store, layer.id, "3")}"', "bob", None)
+    assert gone.etag is None and store.count(layer.id) == 2
+    back = editor.restore("3", 1, None, "bob", None)
+    assert back.version == 3 and store.count(layer.id) == 3
+    assert store.feature(layer.id, "3")["用地性质"].iloc[0] == "工业"
+
+
+def test_create_takes_the_next_id_and_is_audited(imported):
+    ws, store, layer, editor = imported
+    data = parse_feature_body(body({"用地性质": "绿地", "地块编号": 104}, shapely.box(120.1, 29.3, 120.105, 29.305)),
+                              layer, store.schema(layer.id), partial=False)
+    change = editor.create(data, "bob", "10.9.9.9")
+    assert change.feature_id == "4" and store.count(layer.id) == 4
+    with ws.read() as con:
+        row = con.execute(select(AUDIT).where(AUDIT.c.action == "create")).mappings().one()
+    assert row["actor"] == "bob" and row["client"] == "10.9.9.9" and row["before"] is None
+    assert orjson.loads(row["after"])["properties"]["用地性质"] == "绿地"
+
+
+def test_the_audit_trail_refuses_update_and_delete(imported):
+    ws, *_ = imported
+    for statement in ("UPDATE ws_audit SET actor = 'mallory'", "DELETE FROM ws_audit"):
+        with pytest.raises(Exception, match="append-only"), ws.begin() as con:
+            con.execute(AUDIT.update().values(actor="mallory") if "UPDATE" in statement else AUDIT.delete())
+    with ws.read() as con:
+        assert con.execute(select(AUDIT.c.actor)).scalars().first() == "alice"
+
+
+def test_drop_layer_is_audited_and_removes_the_table(imported):
+    ws, store, layer, _ = imported
+    drop_layer(ws, layer.id, "admin", None)
+    assert imported_ids(ws) == []
+    with ws.read() as con:
+        assert con.execute(select(AUDIT.c.action).order_by(AUDIT.c.seq.desc())).scalars().first() == "drop_layer"
+
+
+EDIT_LOOP = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from geo.editing import FeatureEditor, parse_feature_body
+    from geo.workspace import Workspace
+    from geo.workspace_layers import entry_layer, imported_entries
+    ws = {opener}
+    layer = entry_layer(imported_entries(ws)[0])
+    schema = {schema!r}
+    editor = FeatureEditor(ws, layer, schema, {geometry!r})
+    i = 0
+    while True:
+        i += 1
+        data = parse_feature_body({{"type": "Feature", "properties": {{"地块编号": i}}}}, layer, schema, True)
+        editor.update("1", data, "*", "loop", None)
+        print(i, flush=True)
+""")
+
+
+def test_kill_9_during_edits_loses_nothing_committed(imported, workspace):
+    ws, store, layer, _ = imported
+    url = workspace[1]
+    opener = f"Workspace.embedded({str(ws.gpkg)!r})" if url is None else f"Workspace.postgis({url!r}, {ws.schema!r})"
+    script = EDIT_LOOP.format(root=ROOT, opener=opener, schema=store.schema(layer.id),
+                              geometry=store.geometry_name(layer.id))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    committed = 0
+    deadline = time.monotonic() + 60
+    while committed < 40 and time.monotonic() < deadline:
+        committed = int(proc.stdout.readline().split()[0])
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    value = int(store.feature(layer.id, "1")["地块编号"].iloc[0])
+    with ws.read() as con:
+        last = con.execute(select(AUDIT).where(AUDIT.c.feature_id == "1").order_by(AUDIT.c.seq.desc())
+                           .limit(1)).mappings().one()
+    assert value >= committed  # every edit it reported as committed is there (one more may have committed)
+    assert orjson.loads(last["after"])["properties"]["地块编号"] == value  # the trail agrees with the data
+    assert last["version"] == value + 1
