@@ -19,7 +19,10 @@ import yaml
 
 from api.params import DOWNLOAD_FORMATS
 from geo.build import build
+from geo.importer import ImportOptions
+from geo.imports import import_file
 from geo.settings import load_settings
+from geo.workspace_layers import ImportRequest
 from layers import CatalogError, load_catalog
 from layers.catalog_loader import parse_entry
 from layers.raster_loader import load_raster_catalog
@@ -188,6 +191,27 @@ def test_the_raster_class_map_is_made_of_public_layers_only(hidden):
     missing = anonymous(hidden).get("/rasters/hub_access/statistics?layer=no_such_layer")
     assert refused.status_code == missing.status_code == 400
     assert as_viewer(hidden, f"/rasters/hub_access/statistics?layer={ZONE}").status_code == 200
+
+
+def test_an_imported_layer_is_internal_unless_published_public(hidden, tmp_path):
+    """Imports default to `access: internal` (geo/workspace_layers.py): the merged catalog hides them the same way."""
+    app, _ = hidden
+    svc = app.extensions["yiwu"]
+    path = tmp_path / "office_points.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "a", "name_zh": "办公点", "name_en": "Office point"},
+         "geometry": {"type": "Point", "coordinates": [120.07, 29.31]}}]}), encoding="utf-8")
+    for layer_id, access in (("office_internal", "internal"), ("office_public", "public")):
+        request = ImportRequest(layer_id, "办公点", "Office points", "context", "§9", "test", access=access)
+        import_file(svc.workspace, path, ImportOptions(), request, "test", None, {}, set(svc.built_catalog))
+    client = anonymous(hidden)
+    listed = {c["id"] for c in client.get("/collections").get_json()["collections"]}
+    assert "office_public" in listed and "office_internal" not in listed
+    assert client.get("/collections/office_internal/items").status_code == 404
+    assert client.get("/collections/office_public/items").get_json()["numberReturned"] == 1
+    assert as_viewer(hidden, "/collections/office_internal/items").get_json()["numberReturned"] == 1
+    assert "office_internal" not in client.get("/map/planner").get_data(as_text=True)
+    assert "office_internal" in as_viewer(hidden, "/map/planner").get_data(as_text=True)
 
 
 # ---- the catalog field ----------------------------------------------------------------------------------------
