@@ -5,9 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages the targets need, installed only when missing.
-APT_SETUP := nodejs npm
-APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin postgresql-15-postgis-3
+# Debian packages the targets need, installed only when missing (nodejs npm only when there is no npm at all):
+# Pango and a CJK font for WeasyPrint's PDF of the site report (POST /analysis/site?f=pdf)
+APT_SETUP := nodejs npm libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+# poppler-utils: pdftotext reads the site report's PDF in tests/test_site_report.py
+APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin postgresql-15-postgis-3 poppler-utils
 # the benchmarks: wrk for concurrent load; Debian python3 with GDAL bindings for the peer pygeoapi (its own venv)
 APT_BENCH := wrk python3-gdal python3-venv
 # ESLint for our own JavaScript (webmap/static/js), pinned in tools/js/package-lock.json; config: eslint.config.mjs
@@ -21,7 +23,8 @@ setup: $(VENV)/.installed webmap/node_modules/.installed $(JS_TOOLS)/.installed
 
 apt-setup:
 	@missing=""; for p in $(APT_SETUP); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ] && ! command -v npm >/dev/null; then \
+	if command -v npm >/dev/null; then missing=$$(for p in $$missing; do case $$p in nodejs|npm) ;; *) echo -n " $$p";; esac; done); fi; \
+	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 apt-test:
@@ -29,7 +32,7 @@ apt-test:
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt | apt-setup
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip==25.3
 	$(PY) -m pip install -q -r requirements.txt

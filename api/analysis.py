@@ -3,14 +3,19 @@ plan indicators. The layers each one reads are chosen by role in the catalog; th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import shapely
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from api.body import read_json_body
 from api.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
 from api.html import render
-from api.media import GEOJSON, HTML_UTF8
+from api.media import GEOJSON, HTML_UTF8, PDF
+from api.pagetext import clause_label, page_words, progress_reason, unit_label
+from api.pdf import html_to_pdf
 from api.services import Services, services
+from api.site_report import site_page
 from geo.analysis import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
 from geo.errors import InvalidGeometryError, NotFoundError
 from geo.geojson_input import parse_features
@@ -32,6 +37,8 @@ CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its lay
                     example=lambda: next((services().store.first_id(lay.id) for lay in services().catalog.with_role(
                         "corridor")), None))
 JSON_OR_HTML = formats("json", "html", description="json (default) or html (a printable page)")
+SITE_FORMATS = formats("json", "html", "pdf", description="json (default), html (a printable page) or pdf (the "
+                       "same report as an A4 PDF document, with Content-Disposition)")
 
 
 def _frames(svc: Services, layers) -> dict:
@@ -58,8 +65,11 @@ def body_geometry(doc: object):
 
 @bp.post("/analysis/site")
 @operation("site compliance report: zones touched (overlap in EPSG:4549), geodesic distances to hubs, nearest "
-           "corridor and sites, inside the city, plan clauses", "analysis", JSON_OR_HTML, LANG, body=SITE_BODY,
-           responses=ok("the report (JSON) or a printable page (HTML)", "application/json", "text/html"))
+           "corridor and sites, inside the city, plan clauses", "analysis", SITE_FORMATS, LANG, body=SITE_BODY,
+           responses=ok("the report (JSON), a printable page (HTML) or an A4 document (PDF, with Content-Disposition)",
+                        "application/json", "text/html", PDF,
+                        headers={"Content-Disposition": {"description": "PDF only: attachment; filename=…",
+                                                         "schema": {"type": "string"}}}))
 def analysis_site(q):
     doc = read_json_body(request)
     if isinstance(doc, dict) and doc.get("type") == "Feature" and doc.get("geometry") is None:
@@ -67,14 +77,14 @@ def analysis_site(q):
     geom = body_geometry(doc)
     svc = services()
     report = site_report(geom, site_context(svc, geom)).to_dict()
-    if q.f != "html":
+    if q.f == "json":
         return jsonify(report)
-    zones = [svc.store.feature(z["layer"], z["id"]) for z in report["zones"]]
-    page = render("site_report.html", title=text(q.lang)["site_title"], t=text(q.lang), lang=q.lang, report=report,
-                  name_key="name_en" if q.lang == "en" else "name_zh", site=shapely.geometry.mapping(geom),
-                  zones={"type": "FeatureCollection",
-                         "features": [f for z in zones for f in feature_collection(z)["features"]]})
-    return page, 200, {"Content-Type": HTML_UTF8}
+    page = site_page(svc, geom, report, q.lang, pdf=q.f == "pdf")
+    if q.f == "html":
+        return page, 200, {"Content-Type": HTML_UTF8}
+    name = f"yiwu-site-report-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.pdf"
+    return Response(html_to_pdf(page), mimetype=PDF,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def site_inputs(svc: Services) -> SiteInputs:
@@ -191,12 +201,21 @@ def indicators(q):
     if q.f != "html":
         return jsonify({"indicators": items, "count": len(items), "lights": light_counts(items)})
     label_key = "label_en" if q.lang == "en" else "label_zh"
+    words = page_words(q.lang)["indicators"]
     for item in items:
         item["map_href"] = map_link(item["layer"], svc.catalog, q.lang)
+        item["layer_title"] = svc.catalog[item["layer"]].title(q.lang) if item["layer"] in svc.catalog else None
+        item["clause_label"] = clause_label(item["clause"], q.lang)
+        item["unit_label"] = unit_label(item["unit"], q.lang)
+        item["basis_label"] = words["bases"].get(item["basis"], item["basis"])
+        item["reason"] = progress_reason(item, q.lang)
     themes: dict[str, list[dict]] = {}
     for item in items:
-        themes.setdefault(item["theme"], []).append(item)
+        themes.setdefault(words["themes"].get(item["theme"], item["theme"]), []).append(item)
+    charts = unit_charts(items, label_key)
+    for chart in charts:
+        chart["unit"] = unit_label(chart["unit"], q.lang)
     page = render("indicators.html", title=text(q.lang)["indicators_title"], t=text(q.lang), lang=q.lang,
-                  charts=unit_charts(items, label_key), themes=list(themes.items()), label_key=label_key,
+                  charts=charts, themes=list(themes.items()), label_key=label_key, words=words,
                   lights=light_counts(items), map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators")
     return page, 200, {"Content-Type": HTML_UTF8}

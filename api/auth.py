@@ -78,7 +78,7 @@ def login_page(lang: str, next_path: str, message: str | None = None, status: in
     page = render("login.html", title=t["title"], lang=lang, t=t, csrf=csrf_token(), next=next_path, name=name,
                   message=message, user=user, role=t["roles"][user.role] if user else "",
                   action=path_url("auth.login", lang=lang if lang == "en" else None),
-                  logout=path_url("auth.logout"), switch=strings(lang)["switch_lang"],
+                  logout=path_url("auth.logout"), switch_label=strings(lang)["switch_lang"],
                   switch_href=path_url("auth.login_form", lang=other if other == "en" else None, next=next_path))
     return page, status, {"Content-Type": HTML_UTF8, **NO_STORE, **(headers or {})}
 

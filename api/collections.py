@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify, request
 
 from api.declare import LANG, Param, formats, operation
 from api.html import render
+from api.mapdata import base_geojson, layer_style
 from api.media import FORMATS, GEOJSON, HTML_UTF8, JSON, SCHEMA_JSON
+from api.pagetext import (
+    CODE_FIELDS,
+    clause_label,
+    code_label,
+    html_links,
+    number_text,
+    one_language,
+    other_lang,
+    page_words,
+    with_lang,
+)
 from api.params import (
     DOWNLOAD_FORMATS,
     F_PAGE,
@@ -28,6 +39,7 @@ from geo.filters import queryables_schema
 from geo.ogccrs import CRS84_URI, offered_crs, transform_geometries
 from geo.serialize import feature_collection, feature_collection_json, feature_dict
 from layers import Layer
+from webmap.i18n import strings
 
 bp = Blueprint("collections", __name__)
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
@@ -93,10 +105,6 @@ def collection_document(layer: Layer, lang: str) -> dict:
     }
 
 
-def _text(value) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
 def self_links(endpoint: str, fmt: str, what: str = "this document", json_type: str = JSON, **values) -> list[dict]:
     """The self link in `fmt` and the alternate in the other of json/html."""
     other = "html" if fmt == "json" else "json"
@@ -110,6 +118,48 @@ def _html(page: str) -> tuple[str, int, dict]:
     return page, 200, {"Content-Type": HTML_UTF8}
 
 
+def _data(field: str, value, lang: str) -> dict:
+    """A data value shown as it is, marked with its field and (when not the page's) its language."""
+    text = value if isinstance(value, str) else number_text(value)
+    return {"text": text, "field": field, "lang": other_lang(text, lang)}
+
+
+def collections_page(docs: list[dict], links: list[dict], lang: str) -> str:
+    words, groups = page_words(lang), strings(lang)["groups"]
+    rows = [[{"href": with_lang(absolute_url(".collection", collection_id=d["id"], f="html"), lang), "text": d["title"]},
+             groups.get(d["group"], d["group"]), d["feature_count"], code_label("accuracy", d["accuracy"], lang),
+             {"href": with_lang(absolute_url(".items", collection_id=d["id"], f="html"), lang),
+              "text": words["collections"]["view"]}] for d in docs]
+    w = words["collections"]
+    return render("ogc_document.html", title=w["title"], lang=lang, links=html_links(links, lang),
+                  headers=[w["layer"], w["group"], w["features"], w["accuracy"], w["items"]], rows=rows)
+
+
+def collection_page(layer: Layer, doc: dict, lang: str) -> str:
+    """One collection in the page language: its codes as words, its titles and sources as data."""
+    words, text = page_words(lang), strings(lang)
+    w = words["collection"]
+    west, south, east, north = (f"{v:.6f}" for v in doc["extent"]["spatial"]["bbox"][0])
+    sep = ", " if lang == "en" else "、"
+    rows = [
+        [w["title_zh"], _data("title_zh", layer.title_zh, lang)],
+        [w["title_en"], _data("title_en", layer.title_en, lang)],
+        [w["group"], text["groups"].get(layer.group, layer.group)],
+        [w["role"], words["roles"].get(layer.role, layer.role)],
+        [w["geometry"], words["geometries"].get(layer.geometry, layer.geometry)],
+        [w["accuracy"], code_label("accuracy", layer.accuracy, lang)],
+        [w["audiences"], sep.join(text["views"].get(a, a) for a in layer.audiences)],
+        [w["source"], _data("source", layer.source, lang)],
+        [w["licence"], _data("licence", layer.licence, lang)],
+        [w["feature_count"], doc["feature_count"]],
+        [w["extent"], w["extent_value"].format(west=west, south=south, east=east, north=north)],
+        [w["crs"], {"lines": [{"text": uri, "code": True} for uri in doc["crs"]]}],
+    ]
+    rows += [[f"{w['plan']} {clause_label(r.clause, lang)}", _data("quote", r.quote, lang)] for r in layer.plan_refs]
+    return render("ogc_document.html", title=layer.title(lang), lang=lang, links=html_links(doc["links"], lang),
+                  headers=[w["field"], w["value"]], rows=rows)
+
+
 @bp.get("/collections")
 @operation("the collections", "capabilities", F_PAGE, LANG,
            responses={"200": _response("the collections", "collections", (JSON, "text/html"))})
@@ -117,11 +167,7 @@ def collections(q):
     docs = [collection_document(layer, q.lang) for layer in services().catalog.values()]
     links = self_links(".collections", q.f)
     if q.f == "html":
-        rows = [[{"href": absolute_url(".collection", collection_id=d["id"], f="html"), "text": d["id"]}, d["title"],
-                 d["feature_count"], d["accuracy"], {"href": absolute_url(".items", collection_id=d["id"], f="html"),
-                                                    "text": "items"}] for d in docs]
-        return _html(render("ogc_document.html", title="Collections", lang=q.lang, links=links,
-                            headers=["id", "title", "features", "accuracy", "items"], rows=rows))
+        return _html(collections_page(docs, links, q.lang))
     return jsonify({"collections": docs, "links": links})
 
 
@@ -132,16 +178,12 @@ def collection(q, collection_id: str):
     layer = _layer(collection_id)
     doc = collection_document(layer, q.lang)
     if q.f == "html":
-        rows = [[key, _text(doc[key])] for key in ("id", "titles", "group", "role", "geometry", "accuracy", "source",
-                                                   "licence", "feature_count", "extent", "crs")]
-        rows += [[f"plan {r['clause']}", r["quote"]] for r in doc["plan_refs"]]
-        return _html(render("ogc_document.html", title=doc["title"], lang=q.lang, links=doc["links"],
-                            headers=["field", "value"], rows=rows))
+        return _html(collection_page(layer, doc, q.lang))
     return jsonify(doc)
 
 
 @bp.get("/collections/<collection_id>/queryables")
-@operation("queryables of a collection", "capabilities", COLLECTION_ID, F_PAGE,
+@operation("queryables of a collection", "capabilities", COLLECTION_ID, F_PAGE, LANG,
            responses={"200": _response("JSON Schema of the queryables", "queryables", (SCHEMA_JSON, "text/html"))})
 def queryables(q, collection_id: str):
     layer = _layer(collection_id)
@@ -149,9 +191,11 @@ def queryables(q, collection_id: str):
     schema = queryables_schema(store.schema(collection_id), store.geometry_format(collection_id), layer.title_en,
                                absolute_url(".queryables", collection_id=collection_id))
     if q.f == "html":
-        rows = [[name, spec.get("type", spec.get("format", ""))] for name, spec in schema["properties"].items()]
-        return _html(render("ogc_document.html", title=f"Queryables of {layer.title_en}", links=[],
-                            headers=["property", "type"], rows=rows))
+        w = page_words(q.lang)["queryables"]
+        rows = [[{"text": name, "code": True}, w["types"].get(spec.get("type", "geometry"), spec.get("type", ""))]
+                for name, spec in schema["properties"].items()]
+        return _html(render("ogc_document.html", title=w["title"].format(layer=layer.title(q.lang)), lang=q.lang,
+                            links=[], headers=[w["property"], w["type"]], rows=rows))
     return jsonify(schema), 200, {"Content-Type": SCHEMA_JSON}
 
 
@@ -189,15 +233,79 @@ def _in_crs(frame, crs_uri: str):
     return frame.set_geometry(transform_geometries(frame.geometry, crs_uri), crs=None)
 
 
+TABLE_EXTRA = ("plan_ref", "accuracy", "source")  # after the popup fields: clause, accuracy, source (as popups)
+
+
+def table_fields(layer: Layer, frame, lang: str) -> list[str]:
+    """The columns of a features table: the layer's popup fields (those the maps show people), then its clause,
+    accuracy and source; the name in the page language is the link of the first column, not a column again."""
+    name_key = "name_en" if lang == "en" else "name_zh"
+    fields = [f for f in dict.fromkeys([*layer.popup_fields, *TABLE_EXTRA]) if f in frame.columns and f != name_key]
+    return fields
+
+
+def field_label(field: str, lang: str) -> str:
+    text = strings(lang)
+    special = {"plan_ref": page_words(lang)["items"]["clause"], "accuracy": text["accuracy"], "source": text["source"]}
+    return special.get(field) or page_words(lang)["fields"].get(field) or text["fields"].get(field, field)
+
+
+def table_cell(field: str, value, lang: str) -> dict:
+    """One value of a feature as a table shows it: codes as words, clauses as labels, bilingual texts in the page
+    language, data texts marked with their field and language."""
+    if field in CODE_FIELDS:
+        value = code_label(field, value, lang)
+    elif field == "plan_ref":
+        value = clause_label(value, lang)
+    return _data(field, one_language(value, lang) if value is not None else "", lang) | {
+        "nowrap": field in (*CODE_FIELDS, "plan_ref")}
+
+
+def feature_name(props: dict, feature_id: str, lang: str) -> tuple[str, str]:
+    """A feature's name in the page language (else the other one, else its id) and the field it came from."""
+    keys = ("name_en", "name_zh") if lang == "en" else ("name_zh", "name_en")
+    key = next((k for k in keys if props.get(k)), None)
+    return (str(props[key]), key) if key else (feature_id.split(".", 1)[-1], "id")
+
+
+def table_rows(layer: Layer, features: list[dict], fields: list[str], lang: str) -> list[dict]:
+    rows = []
+    for f in features:
+        name, key = feature_name(f["properties"], f["id"], lang)
+        rows.append({"id": f["id"], "href": with_lang(f["href"], lang), "name": name, "name_field": key,
+                     "name_lang": other_lang(name, lang),
+                     "cells": [table_cell(c, f["properties"].get(c), lang) for c in fields]})
+    return rows
+
+
+def map_data(layer: Layer, geojson: dict, lang: str) -> dict:
+    """What items.js draws: the features in the layer's map style, over the base outlines, with popup labels."""
+    text = strings(lang)
+    values = {**text["values"], "port_type": text["analysis"]["port_types"], **page_words(lang)["values"]}
+    values["status"] = {**text["values"]["status"], **page_words(lang)["values"]["status"]}
+    labels = {"fields": {f: field_label(f, lang) for f in layer.popup_fields}, "plan": text["plan"],
+              "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
+              "schematic_note": text["schematic_note"], "values": values}
+    return {"features": geojson, "style": layer_style(layer), "base": base_geojson(services(), lang),
+            "popup": {"fields": list(layer.popup_fields), "labels": labels,
+                      "title_field": "name_en" if lang == "en" else "name_zh"}}
+
+
 def _items_html(layer: Layer, req: ItemsRequest, frame, body: dict) -> str:
     geojson = feature_collection(frame)
-    columns = [c for c in frame.columns if c not in ("feature_id", frame.geometry.name)]
     features = [{"id": f["id"], "properties": f["properties"],
                  "href": absolute_url(".item", collection_id=layer.id, feature_id=f["id"], f="html")}
                 for f in geojson["features"]]
-    summary = f"{body['numberReturned']} of {body['numberMatched']} features (offset {req.query.offset})"
-    return render("ogc_items.html", title=layer.title(req.lang), lang=req.lang, links=body["links"],
-                  summary=summary, columns=columns, features=features, geojson=geojson)
+    fields = table_fields(layer, frame, req.lang)
+    words = page_words(req.lang)["items"]
+    returned, matched, first = body["numberReturned"], body["numberMatched"], req.query.offset + 1
+    summary = (words["count"].format(first=first, last=req.query.offset + returned, matched=matched) if returned
+               else words["none"].format(matched=matched))
+    links = html_links(body["links"], req.lang, alternate="selection")
+    return render("ogc_items.html", title=layer.title(req.lang), lang=req.lang, links=links, summary=summary,
+                  headers=[page_words(req.lang)["items"]["feature"], *(field_label(f, req.lang) for f in fields)],
+                  rows=table_rows(layer, features, fields, req.lang), data=map_data(layer, geojson, req.lang),
+                  map_note=words["map_note"])
 
 
 def _download(layer: Layer, req: ItemsRequest, frame) -> Response:
@@ -244,9 +352,14 @@ def item_links(layer: Layer, feature_id: str, fmt: str) -> list[dict]:
 def _item_html(layer: Layer, feature_id: str, row, links: list[dict], lang: str) -> str:
     geojson = feature_collection(row)
     features = [{"id": feature_id, "properties": geojson["features"][0]["properties"], "href": links[0]["href"]}]
-    columns = [c for c in row.columns if c not in ("feature_id", row.geometry.name)]
-    return render("ogc_items.html", title=feature_id, lang=lang, links=links, columns=columns, features=features,
-                  geojson=geojson)
+    fields = table_fields(layer, row, lang)
+    words = page_words(lang)["items"]
+    name, name_field = feature_name(features[0]["properties"], feature_id, lang)
+    return render("ogc_items.html", title=name, title_field=name_field, lang=lang,
+                  links=html_links(links, lang, collection_title=layer.title(lang)),
+                  headers=[words["feature"], *(field_label(f, lang) for f in fields)],
+                  rows=table_rows(layer, features, fields, lang), data=map_data(layer, geojson, lang),
+                  map_note=words["map_note"])
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")

@@ -18,5 +18,5 @@ PROBLEM_JSON = JSON  # error bodies: {"code", "description"}
 # format name (`f=`) -> media type it is answered in
 FORMATS: dict[str, str] = {"json": JSON, "html": HTML, **{f: spec.media_type for f, spec in DOWNLOADS.items()}}
 # media types a client may name in Accept -> format
-ACCEPTED: dict[str, str] = {JSON: "json", GEOJSON: "json", SCHEMA_JSON: "json", HTML: "html",
+ACCEPTED: dict[str, str] = {JSON: "json", GEOJSON: "json", SCHEMA_JSON: "json", HTML: "html", PDF: "pdf",
                             **{spec.media_type: f for f, spec in DOWNLOADS.items()}}

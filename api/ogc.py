@@ -8,9 +8,13 @@ from api.declare import LANG, formats, negotiate, operation
 from api.html import render
 from api.media import HTML_UTF8, JSON, OPENAPI_JSON
 from api.openapi import openapi_document
+from api.pagetext import html_links, other_lang, page_words
 from api.params import F_PAGE
+from api.services import services
 from api.tiles import CONFORMANCE as TILES_CONFORMANCE
 from api.urls import absolute_url
+from geo.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
+from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
 
 bp = Blueprint("ogc", __name__)
 TITLE = "义乌规划地图服务 · Yiwu planning map service"
@@ -69,15 +73,16 @@ def landing_response():
 
 
 @bp.get("/conformance")
-@operation("conformance classes", "capabilities", F_PAGE,
+@operation("conformance classes", "capabilities", F_PAGE, LANG,
            responses={"200": {"description": "conformance classes", "content": {
                JSON: {"schema": {"$ref": "#/components/schemas/confClasses"}}, "text/html": {"schema": {"type": "string"}}}}})
 def conformance(q):
     if q.f == "html":
-        rows = [[uri] for uri in CONFORMANCE]
+        w = page_words(q.lang)["conformance"]
+        rows = [[{"text": uri, "code": True}] for uri in CONFORMANCE]
         links = [{"rel": "alternate", "type": JSON, "href": absolute_url(".conformance", f="json")}]
-        return render("ogc_document.html", title="Conformance", headers=["conformance class"], rows=rows,
-                      links=links), 200, {"Content-Type": HTML_UTF8}
+        return render("ogc_document.html", title=w["title"], description=w["intro"], headers=[w["class"]],
+                      rows=rows, lang=q.lang, links=html_links(links, q.lang)), 200, {"Content-Type": HTML_UTF8}
     return jsonify({"conformsTo": list(CONFORMANCE)})
 
 
@@ -88,12 +93,36 @@ def conformance(q):
 def openapi(q):
     doc = openapi_document(absolute_url("pages.overview").rstrip("/"))
     if q.f == "html":
-        rows = [[path, ", ".join(ops), " ".join(op.get("summary", "") for op in ops.values())]
-                for path, ops in doc["paths"].items()]
-        links = [{"rel": "alternate", "type": OPENAPI_JSON, "href": absolute_url(".openapi", f="json")}]
-        return render("ogc_document.html", title="OpenAPI 3.0", description=doc["info"]["description"],
-                      headers=["path", "methods", "summary"], rows=rows, links=links), 200, {"Content-Type": HTML_UTF8}
+        return openapi_page(doc, q.lang), 200, {"Content-Type": HTML_UTF8}
     return jsonify(doc), 200, {"Content-Type": OPENAPI_JSON}
+
+
+def operation_summary(op: dict, lang: str) -> str:
+    """An operation's summary in the page language; the per-collection items paths name the layer by its title."""
+    w = page_words(lang)["openapi"]
+    op_id = op.get("operationId", "")
+    for layer_id, layer in services().catalog.items():
+        if op_id.endswith("_" + layer_id) and op_id[: -len(layer_id) - 1] in w["operations"]:
+            return w["features_of"].format(layer=layer.title(lang))
+    return w["operations"].get(op_id, op.get("summary", ""))
+
+
+def openapi_page(doc: dict, lang: str) -> str:
+    """The OpenAPI document as a page: every path, its methods and what each does, in the page language."""
+    w = page_words(lang)["openapi"]
+    rows = []
+    for path, ops in doc["paths"].items():
+        summaries = [operation_summary(op, lang) for op in ops.values()]
+        text = "；".join(summaries) if lang != "en" else "; ".join(summaries)
+        rows.append([{"text": path, "code": True}, {"lines": [{"text": m.upper(), "code": True} for m in ops]},
+                     {"text": text, "lang": other_lang(text, lang), "field": "summary"}])
+    description = w["description"].format(
+        body_bytes=f"{MAX_BODY_BYTES:,}", vertices=f"{MAX_VERTICES:,}", features=f"{MAX_ZONES:,}",
+        nesting=MAX_JSON_NESTING, filter_chars=f"{MAX_FILTER_CHARS:,}", predicates=MAX_FILTER_PREDICATES,
+        filter_nesting=MAX_FILTER_NESTING, items=f"{MAX_ITEMS_LIMIT:,}")
+    links = [{"rel": "alternate", "type": OPENAPI_JSON, "href": absolute_url(".openapi", f="json")}]
+    return render("ogc_document.html", title=w["title"], description=description, lang=lang,
+                  headers=[w["path"], w["methods"], w["summary"]], rows=rows, links=html_links(links, lang))
 
 
 @bp.after_app_request

@@ -169,7 +169,7 @@ def test_site_report_html_is_bilingual_and_escapes(client):
     assert "选址合规检查报告" in zh.get_data(as_text=True) and "义西板块" in zh.get_data(as_text=True)
     page = en.get_data(as_text=True)
     assert "Site compliance report" in page and "Yixi area" in page and "/vendor/leaflet/dist/leaflet.js" in page
-    assert client.post("/analysis/site?f=pdf", json=square).status_code == 400
+    assert client.post("/analysis/site?f=xml", json=square).status_code == 400  # pdf is declared now (test_site_report.py)
 
 
 def test_indicators_page_lists_every_indicator_with_chart(client):

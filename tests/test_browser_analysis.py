@@ -95,6 +95,12 @@ def assert_printable_report_opens(browser, base_url):
     try:
         WebDriverWait(browser, 10).until(lambda d: "义西板块" in d.find_element(By.TAG_NAME, "body").text)
         assert "选址合规检查报告" in browser.find_element(By.TAG_NAME, "body").text
+        # the screen's map: the city/county outlines, the zones in their catalog colours and the site
+        WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('#map path.leaflet-interactive, #map path').length") >= 3)
+        strokes = browser.execute_script("return [...document.querySelectorAll('#map path')].map(p => p.getAttribute('stroke'))")
+        assert "#d9480f" in strokes and "#ae3ec9" in strokes  # Yixi's catalog colour, the site's
+        assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     finally:
         browser.close()
         browser.switch_to.window(main)

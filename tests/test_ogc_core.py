@@ -98,11 +98,12 @@ def test_html_renders_attribute_values_as_text():
     evil = "<script>alert(1)</script>"
     geojson = {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "x", "geometry": None,
                                                           "properties": {"name_zh": evil}}]}
-    page = render("ogc_items.html", title=evil, columns=["name_zh"], geojson=geojson, links=[],
-                  features=[{"id": "x", "href": "/x", "properties": {"name_zh": evil}}])
+    page = render("ogc_items.html", title=evil, headers=["name"], links=[], data={"features": geojson},
+                  rows=[{"id": "x", "href": "/x", "name": evil, "name_field": "name_zh",
+                         "cells": [{"text": evil, "field": "note"}]}])
     assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     data = page.split('id="feature-data">')[1].split("</script>")[0]
-    assert json.loads(data)["features"][0]["properties"]["name_zh"] == evil
+    assert json.loads(data)["features"]["features"][0]["properties"]["name_zh"] == evil
 
 
 def test_single_feature_json_and_html(client):

@@ -1,11 +1,48 @@
-/* Entry module of the printable site report (POST /analysis/site?f=html): a map of the site and the zones it
-   touches, read from the page's JSON data block #report-data, and the print button. No global. */
+/* Entry module of the printable site report (POST /analysis/site?f=html): the screen's map of the site, the zones it
+   touches in their layers' catalog colours and the city/county outlines (the page's JSON data block #report-data;
+   the printed page shows the static SVG map instead), the print button and the PDF download (the site posted to
+   ?f=pdf). No global. */
 const data = JSON.parse(document.getElementById("report-data").textContent);
+
+function pathStyle(style) {
+  const color = style.color || "#3388ff";
+  return {color, weight: style.weight || 2, dashArray: style.dash_array || null, fillColor: style.fill_color || color,
+          fillOpacity: style.fill_opacity === undefined ? 0.2 : style.fill_opacity};
+}
+
 const map = L.map("map");
-L.geoJSON(data.zones, {style: {color: "#d9480f", weight: 1, fillOpacity: 0.15, dashArray: "5 4"}}).addTo(map);
-const siteLayer = L.geoJSON(data.site, {style: {color: "#1864ab", weight: 3, fillOpacity: 0.25},
+data.base.forEach((base) => {
+  L.geoJSON(base.data, {interactive: false, style: () => ({...pathStyle(base.style), fill: false})}).addTo(map);
+});
+data.layers.forEach((layer) => {
+  L.geoJSON(layer.data, {style: () => pathStyle(layer.style)})
+    .bindTooltip((l) => `${layer.title}: ${l.feature.properties[data.name_key] || l.feature.properties.name_zh || ""}`)
+    .addTo(map);
+});
+const siteLayer = L.geoJSON(data.site, {style: {...pathStyle(data.site_style), weight: 3},
                                         pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 7})}).addTo(map);
 map.fitBounds(siteLayer.getBounds().pad(0.5), {maxZoom: 15});
 L.control.scale().addTo(map);
 const button = document.getElementById("print-report");
 if (button) { button.addEventListener("click", () => { window.print(); }); }
+
+/* The same report as an A4 PDF: the site posted again to ?f=pdf, the answer saved under the name it gives. */
+const pdfButton = document.getElementById("pdf-report");
+if (pdfButton) {
+  pdfButton.addEventListener("click", async () => {
+    pdfButton.disabled = true;
+    try {
+      const resp = await fetch(data.pdf_url, {method: "POST", headers: {"Content-Type": "application/json"},
+                                              body: JSON.stringify(data.site)});
+      if (!resp.ok) { throw new Error(`${resp.status}`); }
+      const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await resp.blob());
+      link.download = name ? name[1] : "site-report.pdf";
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } finally {
+      pdfButton.disabled = false;
+    }
+  });
+}
