@@ -29,18 +29,20 @@ from layers.raster_loader import load_raster_catalog
 from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-ZONE, PARK = "secret_zone", "secret_park"
-COPIES = {ZONE: ("yixi_84", "内部测试分区", "Internal test zone"),
-          PARK: ("world_capital_of_light", "内部测试园区", "Internal test park")}
-HIDDEN_WORDS = (ZONE, PARK, "内部测试", "Internal test")
+ZONE, PARK, COUNTIES = "secret_zone", "secret_park", "secret_counties"
+COPIES = {ZONE: ("yixi_84", "内部测试分区", "Internal test zone", {}),
+          PARK: ("world_capital_of_light", "内部测试园区", "Internal test park", {}),
+          # the first county boundary in catalog order: the pages' base outlines of a signed-in user
+          COUNTIES: ("jinhua_counties", "内部测试县界", "Internal test counties", {"order": 5})}
+HIDDEN_WORDS = (ZONE, PARK, COUNTIES, "内部测试", "Internal test")
 MAP_PAGES = ("/", "/?lang=en", "/map/planner", "/map/investor", "/map/logistics", "/map/planner?lang=en")
 
 
 def internal_copies(catalog: Path) -> None:
-    for new_id, (source_id, title_zh, title_en) in COPIES.items():
+    for new_id, (source_id, title_zh, title_en, changes) in COPIES.items():
         entry = yaml.safe_load((catalog / f"{source_id}.yaml").read_text(encoding="utf-8"))
         entry.update(id=new_id, access="internal", title={"zh": title_zh, "en": title_en},
-                     audiences=["planner", "investor", "logistics"])
+                     audiences=["planner", "investor", "logistics"], **changes)
         (catalog / f"{new_id}.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
 
 
@@ -154,6 +156,14 @@ def test_the_site_check_measures_internal_zones_only_for_signed_in_users(hidden)
     assert "private" in signed_in.headers["Cache-Control"]
     page = app.test_client().post("/analysis/site?f=html", json=body)
     assert page.status_code == 200 and absent(page.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("path", ["/collections/yixi_84/items?f=html", "/collections/yixi_84/items?f=html&lang=en"])
+def test_the_outlines_under_a_pages_map_are_the_readers_own(hidden, path):
+    """The OGC pages draw the city and county outlines (cached): a signed-in user's never reach anyone else."""
+    assert COUNTIES in as_viewer(hidden, path).get_data(as_text=True)
+    response = anonymous(hidden).get(path)
+    assert response.status_code == 200 and absent(response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("path", MAP_PAGES)
