@@ -12,11 +12,14 @@ from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.edge import register_edge
+from api.identity import register_identity
 from api.services import Services
 from geo.errors import (
+    AuthenticationRequired,
     ConflictError,
     CRSMismatchError,
     DataNotBuiltError,
+    Forbidden,
     GeoError,
     InvalidGeometryError,
     InvalidParameterError,
@@ -26,6 +29,7 @@ from geo.errors import (
     PreconditionRequiredError,
     SourceError,
     TooLargeError,
+    TooManyAttempts,
 )
 from geo.layered_store import LayeredStore
 from geo.mbtiles import MBTiles
@@ -45,10 +49,13 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (TooLargeError, 413, "PayloadTooLarge"),
     (InvalidGeometryError, 400, "InvalidGeometry"),
     (CRSMismatchError, 400, "InvalidCRS"),
+    (AuthenticationRequired, 401, "AuthenticationRequired"),  # with WWW-Authenticate (api/edge.py)
+    (Forbidden, 403, "Forbidden"),
     (ConflictError, 409, "Conflict"),
     (PreconditionFailedError, 412, "PreconditionFailed"),
     (PreconditionRequiredError, 428, "PreconditionRequired"),
     (NotEditableError, 405, "MethodNotAllowed"),
+    (TooManyAttempts, 429, "TooManyRequests"),  # with Retry-After
     (SourceError, 500, "DataSourceError"),
     (CatalogError, 500, "CatalogError"),
     (GeoError, 500, "ServerError"),
@@ -111,9 +118,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
-    from api import analysis, basemap, collections, ogc, pages, plan, rasters, tiles
+    register_identity(app)  # who is asking, before any view reads the catalog
+    from api import analysis, auth, basemap, collections, ogc, pages, plan, rasters, tiles
 
-    for module in (pages, collections, tiles, ogc, plan, analysis, rasters, basemap):
+    for module in (pages, collections, tiles, ogc, plan, analysis, rasters, basemap, auth):
         app.register_blueprint(module.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)

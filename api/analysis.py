@@ -102,7 +102,7 @@ def all_sites(svc: Services) -> dict[str, SiteSummary]:
         layers = [(lay.id, lay.role, lay.popup_fields, svc.store.frame(lay.id)) for lay in svc.catalog.site_layers()]
         return site_summaries(layers, site_inputs(svc))
 
-    return svc.stats.get_or_compute(("sites", svc.data_version(), stamps), compute)
+    return svc.stats.get_or_compute(("sites", svc.data_version(), stamps, svc.catalog.internal_ids()), compute)
 
 
 @bp.get("/parks")
@@ -194,7 +194,10 @@ def corridor_warehouses(q, corridor_id: str):
            responses=ok("the indicators (JSON) or a page with charts (HTML)", "application/json", "text/html"))
 def indicators(q):
     svc = services()
-    items = load_indicators(svc.settings.data_dir / "sources" / "plan_indicators.yaml", set(svc.catalog))
+    items = load_indicators(svc.settings.data_dir / "sources" / "plan_indicators.yaml", set(svc.full_catalog()))
+    for item in items:  # an indicator stays (it is the plan's); a layer the user may not see is not named
+        if item.get("layer") not in svc.catalog:
+            item["layer"] = None
     if q.f != "html":
         return jsonify({"indicators": items, "count": len(items), "lights": light_counts(items)})
     label_key = "label_en" if q.lang == "en" else "label_zh"

@@ -34,6 +34,7 @@ from api.params import (
 from api.services import services
 from api.urls import absolute_url
 from geo.editing import feature_etag
+from geo.errors import NotFoundError
 from geo.export import DOWNLOADS, export_frame
 from geo.filters import queryables_schema
 from geo.ogccrs import CRS84_URI, offered_crs, transform_geometries
@@ -63,8 +64,12 @@ def _offered(layer_id: str) -> list[str]:
 
 
 def _layer(collection_id: str) -> Layer:
-    services().store.info(collection_id)  # NotFoundError for an unknown id
-    return services().catalog[collection_id]
+    """The layer of a path, when the user may see it: a hidden layer is 404 exactly as one that does not exist."""
+    catalog = services().catalog
+    if collection_id not in catalog:
+        raise NotFoundError(f"collection '{collection_id}' does not exist")
+    services().store.info(collection_id)  # NotFoundError for a layer the build has not written
+    return catalog[collection_id]
 
 
 def collection_links(layer_id: str) -> list[dict]:

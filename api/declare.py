@@ -16,7 +16,9 @@ from typing import Any
 from flask import request
 from werkzeug.datastructures import MIMEAccept
 
+from api.identity import require_role
 from api.media import ACCEPTED
+from geo.accounts import check_role
 from geo.errors import InvalidParameterError
 from geo.numbers import parse_int, parse_number
 
@@ -185,6 +187,7 @@ class Operation:
     default_format: str | None = None
     per_collection: bool = False  # OpenAPI: one path per collection, with its queryables as parameters
     not_found: bool = False  # may answer 404 for a resource named in its query (besides its path parameters)
+    role: str | None = None  # the least role it needs (viewer, editor, admin); None: anyone, signed in or not
 
 
 def parse_params(params: tuple[Param, ...], args: Mapping[str, str], path: Mapping[str, Any]) -> SimpleNamespace:
@@ -198,15 +201,21 @@ def parse_params(params: tuple[Param, ...], args: Mapping[str, str], path: Mappi
 
 def operation(summary: str, tag: str, *params: Param, responses: Mapping[str, Any] | None = None,
               body: Body | None = None, default_format: str | None = None, per_collection: bool = False,
-              choose_format: Callable[[str | None], str] | None = None, not_found: bool = False):
+              choose_format: Callable[[str | None], str] | None = None, not_found: bool = False,
+              role: str | None = None):
     """Declare an endpoint: its view receives `q` (the parsed query and path parameters; `q.f` negotiated with
-    the Accept header, or by `choose_format` for an endpoint with its own rule)."""
-    op = Operation(summary, tag, params, responses or {}, body, default_format, per_collection, not_found)
+    the Accept header, or by `choose_format` for an endpoint with its own rule). With `role` (viewer, editor,
+    admin) the endpoint needs a user of that role or above — anonymous 401, a lower role 403, checked before
+    anything else — and the OpenAPI document says so (security, 401, 403)."""
+    op = Operation(summary, tag, params, responses or {}, body, default_format, per_collection, not_found,
+                   None if role is None else check_role(role))
     f_param = next((p for p in params if p.name == "f"), None)
 
     def wrap(view):
         @wraps(view)
         def inner(**path_values):
+            if role is not None:
+                require_role(role)
             q = parse_params(params, request.args, path_values)
             if choose_format is not None:
                 q.f = choose_format(q.f)

@@ -14,7 +14,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.media import HTML
-from geo.errors import InvalidParameterError
+from geo.errors import AuthenticationRequired, InvalidParameterError, NotEditableError, TooManyAttempts
 from webmap.basemaps import tile_origins
 
 LOGGER = logging.getLogger(__name__)
@@ -31,6 +31,17 @@ def problem(status: int, code: str, description: str, headers: dict | None = Non
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def error_headers(exc: Exception) -> dict[str, str]:
+    """What a client needs besides the body: the challenge of a 401 (RFC 6750), the wait of a 429."""
+    if isinstance(exc, AuthenticationRequired):
+        return {"WWW-Authenticate": 'Bearer realm="yiwu"' + (', error="invalid_token"' if exc.invalid_token else "")}
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, NotEditableError):  # a read-only collection: say what it answers to
+        return {"Allow": "GET, HEAD, OPTIONS"}
+    return {}
 
 
 def http_problem(exc: HTTPException) -> Response:
@@ -84,10 +95,7 @@ def register_edge(app: Flask, error_table: tuple[tuple[type[Exception], int, str
             if isinstance(exc, cls):
                 if status >= 500:
                     LOGGER.exception("server error")
-                response = problem(status, code, str(exc))
-                if status == 405:  # a collection that is read-only: say what it answers to
-                    response.headers["Allow"] = "GET, HEAD, OPTIONS"
-                return response
+                return problem(status, code, str(exc), error_headers(exc))
         if isinstance(exc, HTTPException):
             return http_problem(exc)
         LOGGER.exception("unhandled error")

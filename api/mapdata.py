@@ -37,7 +37,8 @@ def base_frames(svc: Services) -> list[tuple[Layer, object]]:
             out.append((layer, frame))
         return out
 
-    return svc.stats.get_or_compute(("base_outlines", svc.data_version()), compute)
+    # keyed by the internal layers the reader may see: an internal boundary may be the one a signed-in user gets
+    return svc.stats.get_or_compute(("base_outlines", svc.data_version(), svc.catalog.internal_ids()), compute)
 
 
 def base_geojson(svc: Services, lang: str) -> list[dict]:

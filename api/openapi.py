@@ -15,11 +15,16 @@ from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VE
 
 _PATH_VAR = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-TAGS = ("capabilities", "data", "tiles", "analysis", "rasters", "pages", "other")
+TAGS = ("capabilities", "data", "tiles", "analysis", "rasters", "pages", "accounts", "other")
+SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]  # an operation with a role: either credential
 LIMITS_TEXT = (f"Limits: POST bodies at most {MAX_BODY_BYTES:,} bytes, {MAX_VERTICES:,} vertices, {MAX_ZONES:,} "
                f"features and {MAX_JSON_NESTING} levels of nesting (413/400 beyond); CQL2 filters at most "
                f"{MAX_FILTER_CHARS:,} characters, {MAX_FILTER_PREDICATES} predicates and {MAX_FILTER_NESTING} levels "
                f"of nesting; items pages at most {MAX_ITEMS_LIMIT:,} features.")
+
+
+ACCESS_TEXT = ("Reading is public without credentials; internal layers, and operations that name a role, need a "
+               "signed-in user (bearerAuth or cookieAuth): this document lists what its reader may see.")
 
 
 def _ref(kind: str, name: str) -> dict:
@@ -34,6 +39,9 @@ ERRORS = {
     "400": _error("a malformed or unsupported parameter or body (named in the description)"),
     "404": _error("unknown resource (collection, feature, raster, view or path)"),
     "413": _error("body over a size limit (bytes, vertices or features)"),
+    "401": _error("no credentials, or a bearer token that is not valid") | {"headers": {"WWW-Authenticate": {
+        "description": 'Bearer realm="yiwu" (with error="invalid_token" for a bad token)', "schema": {"type": "string"}}}},
+    "403": _error("the user's role is below the one the operation needs, or a session's request lacks its CSRF token"),
 }
 
 
@@ -57,6 +65,9 @@ def _responses(op: Operation, path_vars: list[str]) -> dict:
         out.setdefault("404", ERRORS["404"])
     if op.body:
         out.setdefault("413", ERRORS["413"])
+    if op.role:
+        out.setdefault("401", ERRORS["401"])
+        out.setdefault("403", ERRORS["403"])
     return out
 
 
@@ -66,6 +77,9 @@ def operation_object(op: Operation, op_id: str, path_vars: list[str], extra: lis
     if op.body:
         out["requestBody"] = {"required": True, "description": op.body.description,
                               "content": {m: {"schema": dict(op.body.schema)} for m in op.body.media_types}}
+    if op.role:
+        out["security"] = SECURITY
+        out["description"] = f"Needs a signed-in user of role {op.role} or above."
     return out
 
 
@@ -78,7 +92,7 @@ def _queryable_params(layer_id: str) -> list[dict]:
 def _per_collection(op: Operation, path: str, op_id: str) -> dict[str, dict]:
     """The operation once per collection: the path variable fixed, the queryables as equality parameters."""
     concrete = Operation(op.summary, op.tag, tuple(p for p in op.params if p.where != "path"), op.responses,
-                         op.body, op.default_format)
+                         op.body, op.default_format, role=op.role)
     out = {}
     for layer_id in services().catalog:
         item_path = path.replace("{collection_id}", layer_id)
@@ -136,17 +150,26 @@ def _schemas() -> dict[str, dict]:
     }
 
 
+SECURITY_SCHEMES = {
+    "bearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "an API token from `python -m geo users add NAME --role ROLE` (or `users token`)"},
+    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "yiwu_session",
+                   "description": "the browser session of /login; its POST, PUT, PATCH and DELETE requests also send "
+                                  "the session's CSRF token (X-CSRF-Token header or csrf_token form field)"},
+}
+
+
 def openapi_document(base_url: str) -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Yiwu planning map service", "version": "1.1.0",
                  "description": "OGC API – Features (Core, GeoJSON, HTML, OAS30, CRS, Filtering with CQL2) over the "
                                 "layers of Yiwu's 14th Five-Year Plan, analyses, rasters and the map pages. "
-                                + LIMITS_TEXT,
+                                + LIMITS_TEXT + " " + ACCESS_TEXT,
                  "license": {"name": "see data/README.md"}},
         "servers": [{"url": base_url or "/"}],
         "tags": [{"name": t} for t in TAGS],
         "paths": paths(),
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": _schemas(), "securitySchemes": SECURITY_SCHEMES},
     }
 

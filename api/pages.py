@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, send_from_directory
 
 from api.declare import LANG, Param, operation
+from api.identity import with_csrf_meta
 from api.media import HTML_UTF8, JSON
 from api.ogc import LANDING_F, landing_format, landing_response
 from api.services import services
@@ -26,16 +27,17 @@ FILE = {"200": {"description": "the file", "content": {"application/octet-stream
 
 
 def render_view(view_id: str, lang: str) -> str:
-    """The page's HTML, cached per view, language and data version."""
+    """The page's HTML, cached per view, language, data version and the internal layers its reader may see (an
+    anonymous reader never gets a signed-in user's page); a session's CSRF token is added to each answer."""
     svc = services()
-    key = (view_id, lang, svc.data_version())
+    key = (view_id, lang, svc.data_version(), svc.catalog.internal_ids())
 
     def build() -> str:
         fmap = build_map(VIEWS[view_id], svc.catalog, svc.store, path_url, lang,
                          tianditu_key=svc.settings.tianditu_key, rasters=svc.rasters.catalog)
         return fmap.get_root().render()
 
-    return svc.pages.get_or_compute(key, build)
+    return with_csrf_meta(svc.pages.get_or_compute(key, build))
 
 
 @bp.get("/")

@@ -81,6 +81,7 @@ def figure_rows(rows: list[dict], lang: str) -> list[dict]:
            responses=ok("the figures (JSON) or a page with the table (HTML)", "application/json", "text/html"))
 def plan_figures(q):
     figures = services().store.plan_figures()
+    figures = figures[figures["layer"].isin(list(services().catalog))]  # the rows of the layers the user may see
     rows = [{k: json_value(v) for k, v in rec.items()} for rec in figures.to_dict(orient="records")]
     if q.f == "html":
         words = page_words(q.lang)["figures"]

@@ -1,13 +1,15 @@
 """What the blueprints share, built once by the app factory: the settings, the vector catalog and its store, the
-raster store, and the caches (keyed by data version)."""
+raster store, the workspace and its accounts, and the caches (keyed by data version). `catalog` is the catalog the
+current request's user may see; `full_catalog()` every layer, for code that truly needs them all."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 
+from geo.accounts import Accounts, User
 from geo.cache import LRUCache
 from geo.layered_store import LayeredStore
 from geo.mbtiles import MBTiles
@@ -24,6 +26,12 @@ TILE_CACHE_SIZE = 512
 STATS_CACHE_SIZE = 64
 
 
+def current_user() -> User | None:
+    """The user of the current request (api/identity.py sets it before every view); None: anonymous, or no
+    request at all."""
+    return g.get("user") if has_app_context() else None
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -35,11 +43,13 @@ class Services:
     pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
     tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
     stats: LRUCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))
+    accounts: Accounts = field(init=False)  # the workspace's users (geo/accounts.py)
 
     _merged: tuple = (None, None)  # (workspace version, the built and imported layers' Catalog)
 
     def __post_init__(self) -> None:
         self.store.refresh = self.full_catalog
+        self.accounts = Accounts(self.workspace)
 
     def data_version(self) -> str:
         """The version of the vector data every cache key carries (the build's and the workspace's stamps)."""
@@ -71,7 +81,10 @@ class Services:
 
     @property
     def catalog(self) -> Catalog:
-        return self.full_catalog()
+        """The layers the current request's user may see (internal ones only when signed in): every view reads
+        layers through this, so a hidden layer answers 404 as one that does not exist. `full_catalog()` is every
+        layer, whoever asks, for the code that truly needs them all."""
+        return self.full_catalog().visible_to(current_user())
 
 
 def services() -> Services:

@@ -13,6 +13,7 @@ import shapely
 from flask import url_for
 
 from api.html import render
+from api.identity import with_csrf_meta
 from api.mapdata import base_frames, layer_style
 from api.pagetext import clause_label, code_label, other_lang, page_words
 from api.services import Services
@@ -149,7 +150,7 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
                     "data": feature_collection(frame)} for i, frame in zones.items()],
         "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),
                   "data": feature_collection(frame)} for layer, frame in base_frames(svc)]}
-    return render("site_report.html", title=t["site_title"], t=t, lang=lang, pdf=pdf, report=report,
+    page = render("site_report.html", title=t["site_title"], t=t, lang=lang, pdf=pdf, report=report,
                   schematic_word=text["schematic"], repaired=repair_reason(report.get("note")), zones=zone_rows, hubs=hubs, nearest=nearest, sources=sources,
                   corridor=None if not corridor else {"name": corridor[name_key] or corridor["name_zh"],
                                                       "distance_km": corridor["distance_km"]},
@@ -157,3 +158,4 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
                   position=position, svg=static_map(geom, zones, svc, lang), screen_map=screen_map,
                   generated=beijing(datetime.now(UTC)), data_version=str(svc.data_version()),
                   built=built_at(info), fingerprint=str(info.get("fingerprint") or "")[:16])
+    return page if pdf else with_csrf_meta(page)  # its PDF button posts again: a session sends its CSRF token

@@ -209,8 +209,9 @@ def build_frames(layers: dict[str, Layer], data_dir: Path) -> dict[str, gpd.GeoD
 
 
 def link_layers(frames: dict[str, gpd.GeoDataFrame], layers: dict[str, Layer]) -> dict[str, gpd.GeoDataFrame]:
-    """What one layer says of another, once all are built: places that asked for the corridor lines near them."""
-    corridor_ids = [layer.id for layer in layers.values() if layer.role == "corridor"]
+    """What one layer says of another, once all are built: places that asked for the corridor lines near them —
+    public corridors only, so an internal layer's names never show in a public one."""
+    corridor_ids = [layer.id for layer in layers.values() if layer.role == "corridor" and layer.access == "public"]
     if not corridor_ids:
         return frames
     corridors = gpd.GeoDataFrame(pd.concat([frames[i] for i in corridor_ids], ignore_index=True), crs=WGS84)

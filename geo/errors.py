@@ -55,3 +55,28 @@ class PreconditionRequiredError(GeoError):
 
 class NotEditableError(GeoError):
     """A write to a collection that is not editable (405)."""
+
+
+class AuthenticationRequired(GeoError):
+    """The request needs a signed-in user or a valid API token; `invalid_token` when the token given is unknown,
+    reset or its account disabled."""
+
+    def __init__(self, message: str, invalid_token: bool = False):
+        super().__init__(message)
+        self.invalid_token = invalid_token
+
+
+class InvalidCredentials(AuthenticationRequired):
+    """A name and password that do not match an active account."""
+
+
+class Forbidden(GeoError):
+    """The signed-in user may not do this (a role too low), or an unsafe request lacks its session's CSRF token."""
+
+
+class TooManyAttempts(GeoError):
+    """Too many failed logins for a name or from a client lately; `retry_after` seconds until the next try."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

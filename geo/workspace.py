@@ -23,6 +23,7 @@ import shapely
 from sqlalchemy import (
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -67,6 +68,8 @@ AUDIT = Table(
     Column("client", String(64)),  # the client's address
     Column("detail", Text),  # JSON: what else there is to say (QC summary, old/new role, …)
 )
+# Failed-login throttling counts an action's recent rows (geo/accounts.py): one index keeps that a range read.
+Index("ix_ws_audit_action_at", AUDIT.c.action, AUDIT.c.at)
 LAYERS = Table(
     "ws_layers", METADATA,
     Column("id", String(64), primary_key=True),
@@ -93,7 +96,7 @@ KEYS = Table(
     Column("value", Text, nullable=False),
 )
 AUDIT_ACTIONS = ("import", "drop_layer", "create", "replace", "update", "delete", "restore", "login", "login_failed",
-                 "logout", "user_add", "role_change", "user_disable", "token_reset")
+                 "logout", "user_add", "role_change", "user_disable", "token_reset", "password_set")
 SQLITE_APPEND_ONLY = [
     "CREATE TRIGGER IF NOT EXISTS ws_audit_no_update BEFORE UPDATE ON ws_audit "
     "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
@@ -227,6 +230,8 @@ class Workspace:
                 con.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": self.schema})
                 con.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             METADATA.create_all(con)
+            for index in AUDIT.indexes:  # also on a workspace made before the index was declared
+                index.create(con, checkfirst=True)
             if self.is_postgis:
                 con.exec_driver_sql(PG_APPEND_ONLY.format(s=f'"{self.schema}"'))
                 _ensure_pg_store_tables(con, self.schema)

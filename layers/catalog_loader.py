@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from layers.model import (
+    ACCESS,
     ACCURACIES,
     AUDIENCES,
     BOUNDARY_LEVELS,
@@ -185,7 +186,7 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
         plan_refs=_plan_refs(entry, builder == "import"), figures=_figures(entry), editable=editable,
         popup_fields=tuple(str(f) for f in entry.items("popup_fields", [])),
         style=MappingProxyType(dict(style)), order=entry.get("order", int, 100), catalog_file=file,
-        summary_distances=_summary_distances(entry, role),
+        summary_distances=_summary_distances(entry, role), access=entry.choice("access", ACCESS, "public"),
     )
 
 

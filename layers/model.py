@@ -19,6 +19,8 @@ SITE_ROLES = ("park", "market", "science_park")
 # A boundary layer's level; `city` is the plan's own city (Yiwu): the extent of site checks and rasters.
 BOUNDARY_LEVELS = ("country", "province", "county", "city")
 AUDIENCES = ("planner", "investor", "logistics")
+# Who sees a layer (README "Accounts, roles and access"): everyone, or signed-in users only (viewer and up).
+ACCESS = ("public", "internal")
 GEOMETRIES = ("polygon", "line", "point")
 ACCURACIES = ("official_boundary", "dataset_point", "geocoded_city", "schematic")
 BUILDERS = ("file", "hubs", "routes", "warehouses", "places", "import")  # import: a layer users brought (workspace)
@@ -89,6 +91,7 @@ class Layer:
     style: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     order: int = 100
     catalog_file: str = ""
+    access: str = "public"  # public | internal (invisible to anonymous users everywhere)
     boundary_level: str | None = None  # role boundary only
     # role hub: what site summaries measure (key -> port_type; the nearest hub of that type)
     summary_distances: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -124,6 +124,20 @@ def _check_kind(entry: _Entry, builder: str, classes: tuple, colormap: str | Non
         raise entry.fail("colormap", "a continuous raster needs a colormap")
 
 
+def _refuse_internal(entry: _Entry, vectors: Catalog | None, raster: RasterLayer) -> None:
+    """A raster is shown to everyone, so no layer it is made of may be internal (README "Accounts, roles and
+    access"); those chosen by role are taken from the public layers only."""
+    if vectors is None:
+        return
+    named = {"classes": [c.layer for c in raster.classes], "inputs": list(raster.inputs),
+             "grid.extent_layer": [raster.grid.extent_layer] if raster.grid else []}
+    for name, ids in named.items():
+        internal = [i for i in ids if i in vectors and vectors[i].access != "public"]
+        if internal:
+            raise entry.fail(name, f"names internal layer(s) {', '.join(internal)}; rasters are public, so they "
+                             "are made from public layers only")
+
+
 def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None, vectors: Catalog | None = None) -> RasterLayer:
     """Validate one raster catalog mapping and return its RasterLayer."""
     entry = _Entry(file, data)
@@ -134,17 +148,20 @@ def parse_raster_entry(file: str, data: Any, data_dir: Path | None = None, vecto
     builder = entry.choice("builder", RASTER_BUILDERS)
     source = entry.child("source", entry.get("source", dict))
     title, band, legend = _titles(entry, "title"), _titles(entry, "band"), _titles(entry, "legend")
+    public = vectors.public() if vectors is not None else None  # rasters are public: made from public layers
     classes, colormap = _classes(entry), entry.text("colormap", None)
-    classes += _role_classes(entry, vectors, max((c.code for c in classes), default=0) + 1)
+    classes += _role_classes(entry, public, max((c.code for c in classes), default=0) + 1)
     _check_kind(entry, builder, classes, colormap)
-    return RasterLayer(
+    raster = RasterLayer(
         id=raster_id, title_zh=title[0], title_en=title[1], builder=builder,
         role=entry.choice("role", RASTER_ROLES, "surface"), source=source.text("name"),
         licence=source.text("licence"), band_zh=band[0], band_en=band[1], unit=entry.text("unit"),
         legend_zh=legend[0], legend_en=legend[1], audiences=_audiences(entry), colormap=colormap,
         rescale=_rescale(entry), classes=classes, crs_note=entry.text("crs_note", ""),
-        order=entry.get("order", int, 100), catalog_file=file, **_builder_fields(entry, builder, data_dir, vectors),
+        order=entry.get("order", int, 100), catalog_file=file, **_builder_fields(entry, builder, data_dir, public),
     )
+    _refuse_internal(entry, vectors, raster)
+    return raster
 
 
 def load_raster_catalog(raster_dir: Path | str = DEFAULT_RASTER_DIR, data_dir: Path | str | None = None,

@@ -1,5 +1,6 @@
 """The registry of loaded layers: a read-only mapping id -> Layer (catalog order) that answers the questions the
-analyses and views ask of it by role, group and audience, so no code names a layer id."""
+analyses and views ask of it by role, group and audience, so no code names a layer id; and who may see which
+(`visible_to`: internal layers only for signed-in users)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,23 @@ class Catalog(Mapping[str, Layer]):
 
     def __init__(self, layers: Mapping[str, Layer]):
         self._layers = dict(layers)
+        self._public: Catalog | None = None
+
+    def public(self) -> Catalog:
+        """The layers anonymous users see (access public): this catalog itself when no layer is internal."""
+        if self._public is None:
+            shown = {i: layer for i, layer in self._layers.items() if layer.access == "public"}
+            self._public = self if len(shown) == len(self._layers) else Catalog(shown)
+        return self._public
+
+    def visible_to(self, user: object | None) -> Catalog:
+        """The layers a user may see: all of them for a signed-in user (any role, viewer and up), the public ones
+        for an anonymous request (None)."""
+        return self if user is not None else self.public()
+
+    def internal_ids(self) -> tuple[str, ...]:
+        """The internal layers of this catalog (part of the key of anything cached from it)."""
+        return tuple(i for i, layer in self._layers.items() if layer.access == "internal")
 
     def __getitem__(self, layer_id: str) -> Layer:
         return self._layers[layer_id]

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pyogrio
@@ -91,21 +92,30 @@ SAMPLE_QUERY = {"ids": "world_capital_of_light.suxi,green_power_town.kaifaqu", "
 SAMPLE_BODY = {"type": "Polygon", "coordinates": [[[120.03, 29.34], [120.04, 29.34], [120.04, 29.35], [120.03, 29.34]]]}
 
 
-def _call(client, method: str, path: str, operation: dict):
+def _call(client, method: str, path: str, operation: dict, headers: dict | None = None):
     required = [p for p in operation.get("parameters", []) if p.get("in") == "query" and p.get("required")]
     query = "&".join(f"{p['name']}={SAMPLE_QUERY[p['name']]}" for p in required)
     url = path.format(**SAMPLES) + (f"?{query}" if query else "")
     if method == "post":
-        return url, client.post(url, json=SAMPLE_BODY, headers={"Accept": "application/json"})
-    return url, client.get(url, headers={"Accept": "application/json"})
+        return url, client.post(url, json=SAMPLE_BODY, headers={"Accept": "application/json", **(headers or {})})
+    return url, client.get(url, headers={"Accept": "application/json", **(headers or {})})
 
 
-def test_every_documented_operation_answers_as_documented(client):
+def test_every_documented_operation_answers_as_documented(client, app):
     doc = client.get("/openapi").get_json()
+    admin = app.extensions["yiwu"].accounts.add_user(f"clients_{uuid.uuid4().hex[:8]}", "admin", actor="test")
     checked = 0
     for path, item in doc["paths"].items():
+        if path.startswith("/basemap/") and app.extensions["yiwu"].basemap is None:
+            continue  # 404 until YIWU_BASEMAP names a file (tests/test_basemap.py)
         for method, operation in item.items():
-            url, resp = _call(client, method, path, operation)
+            # operations that need a role are called by an admin (with the token, as API clients do)
+            auth = {"Authorization": f"Bearer {admin}"} if operation.get("security") else {}
+            url, resp = _call(client, method, path, operation, auth)
+            if "200" not in operation["responses"]:  # a form post answered by a redirect (POST /login, /logout)
+                assert str(resp.status_code) in operation["responses"], (url, resp.status_code)
+                checked += 1
+                continue
             assert resp.status_code == 200, (url, resp.get_data(as_text=True)[:300])
             documented = {m.split(";")[0] for m in operation["responses"]["200"]["content"]}
             assert resp.content_type.split(";")[0] in documented or "application/octet-stream" in documented, url

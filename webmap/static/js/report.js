@@ -32,8 +32,10 @@ if (pdfButton) {
   pdfButton.addEventListener("click", async () => {
     pdfButton.disabled = true;
     try {
-      const resp = await fetch(data.pdf_url, {method: "POST", headers: {"Content-Type": "application/json"},
-                                              body: JSON.stringify(data.site)});
+      const headers = {"Content-Type": "application/json"};
+      const csrf = document.querySelector('meta[name="csrf-token"]');
+      if (csrf && csrf.content) { headers["X-CSRF-Token"] = csrf.content; }  // a signed-in session's posts carry it
+      const resp = await fetch(data.pdf_url, {method: "POST", headers, body: JSON.stringify(data.site)});
       if (!resp.ok) { throw new Error(`${resp.status}`); }
       const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
       const link = document.createElement("a");

@@ -11,9 +11,22 @@ export function nameOf(item, lang) {
   return lang === "en" ? (item.name_en || item.name_zh || "") : (item.name_zh || item.name_en || "");
 }
 
+const SAFE_METHODS = ["GET", "HEAD", "OPTIONS"];
+
+/* fetch, sending the session's CSRF token (the page's <meta name="csrf-token">, there when a user is signed in)
+   with every unsafe request: the server refuses a signed-in session's POST without it. */
+export function apiFetch(url, init) {
+  const options = Object.assign({}, init);
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta && meta.content && SAFE_METHODS.indexOf(String(options.method || "GET").toUpperCase()) < 0) {
+    options.headers = Object.assign({}, options.headers, {"X-CSRF-Token": meta.content});
+  }
+  return fetch(url, options);
+}
+
 /* JSON from the API; a failed request rejects with the API's error description. */
 export function fetchJSON(url, init) {
-  return fetch(url, init).then((r) => r.text().then((text) => {
+  return apiFetch(url, init).then((r) => r.text().then((text) => {
     let data = {};
     try { data = JSON.parse(text); } catch (err) { if (r.ok) { throw err; } }
     if (!r.ok) { throw new Error(data.description || `HTTP ${r.status}`); }

@@ -2,7 +2,7 @@
    the side panel, with a button that opens the printable report. */
 import {append, el} from "../dom.js";
 import {showTab} from "../layout.js";
-import {fetchJSON, grid, nameOf, section, sidePanel, table} from "./common.js";
+import {apiFetch, fetchJSON, grid, nameOf, section, sidePanel, table} from "./common.js";
 
 let analyseCurrent = null;  // the open panel's analyse(geojson), for analyseSite
 
@@ -44,7 +44,7 @@ function printButton(body, opts) {
   button.type = "button";
   button.addEventListener("click", () => {
     const win = window.open("", "_blank");
-    fetch(`${opts.urls.site}?f=html&lang=${encodeURIComponent(opts.lang)}`,
+    apiFetch(`${opts.urls.site}?f=html&lang=${encodeURIComponent(opts.lang)}`,
           {method: "POST", headers: {"Content-Type": "application/json"}, body})
       .then((r) => r.text())
       .then((html) => { if (win) { win.document.open(); win.document.write(html); win.document.close(); } });
