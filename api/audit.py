@@ -9,9 +9,9 @@ import logging
 from flask import Blueprint, jsonify
 
 from api.declare import choice, integer, ok, operation, text
-from api.html import html_links, render
+from api.html import render
 from api.media import HTML_UTF8, JSON
-from api.pagetext import page_words
+from api.pagetext import html_links, page_words
 from api.params import F_PAGE, LANG
 from api.services import services
 from api.urls import absolute_url

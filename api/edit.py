@@ -10,8 +10,8 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 
 from api.body import read_json_body
-from api.collections import COLLECTION_ID, _layer
-from api.declare import Body, Param, integer, ok, operation
+from api.collections import COLLECTION_ID, FEATURE_ID, _layer
+from api.declare import Body, integer, ok, operation
 from api.media import GEOJSON, JSON
 from api.services import current_user, services
 from api.urls import absolute_url
@@ -24,7 +24,6 @@ MERGE_PATCH = "application/merge-patch+json"
 CRUD = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/{name}"
 CONFORMANCE = tuple(CRUD.format(name=n) for n in ("create-replace-delete", "update", "features",
                                                  "optimistic-locking-etags"))
-FEATURE_ID = Param("featureId", "feature id", {"type": "string"}, str, where="path")
 VERSION = integer("version", "the version to restore (see the history)", 1, where="path")
 FEATURE_BODY = Body("a GeoJSON Feature in WGS84 lon/lat: every property of the layer's schema you set (others "
                     "null) and its geometry, of the layer's geometry type", {"type": "object", "required": ["type"]},
@@ -106,12 +105,19 @@ def delete_item(q, collection_id: str, feature_id: str):
     return Response(status=204, headers={"Cache-Control": "no-store"})
 
 
+def as_feature(version: dict, feature_id: str) -> dict:
+    """A version with its state as a GeoJSON Feature (null once deleted)."""
+    state = version.pop("state")
+    feature = None if state is None else {"type": "Feature", "id": feature_id, **state}
+    return {**version, "feature": feature}
+
+
 @bp.get("/collections/<collection_id>/items/<feature_id>/history")
 @operation("every version of a feature: who changed it, when, from where, and the feature after each change",
            "editing", COLLECTION_ID, FEATURE_ID, role="editor", responses=ok("the versions, oldest first", JSON))
 def item_history(q, collection_id: str, feature_id: str):
     editor = _editor(collection_id)
-    versions = feature_history(services().workspace, editor, feature_id)
+    versions = [as_feature(v, feature_id) for v in feature_history(services().workspace, editor, feature_id)]
     response = jsonify({"collection": collection_id, "featureId": feature_id, "versions": versions,
                         "links": [{"rel": "self", "type": JSON, "href": absolute_url(
                             ".item_history", collection_id=collection_id, feature_id=feature_id)}]})

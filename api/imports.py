@@ -23,9 +23,10 @@ from geo.errors import InvalidParameterError, NotFoundError
 from geo.import_formats import MAX_FILE_BYTES
 from geo.importer import ImportOptions
 from geo.imports import boundary_extents, import_file
-from geo.qc import ImportRefusedError
+from geo.qc import ImportRefusedError, ImportTooLargeError
 from geo.workspace_layers import ImportRequest, drop_layer, imported_ids, qc_report_of
 from layers.model import ACCURACIES, GROUPS, ROLES
+from webmap.i18n import strings
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__)
@@ -117,8 +118,9 @@ def create_import(q):
         try:
             layer, report = import_file(svc.workspace, path, options, layer_request, current_user().name,
                                         request.remote_addr, _extents(), set(svc.full_catalog()))
-        except ImportRefusedError as exc:
-            return _report_response(exc.report.to_dict(), None, 422, str(exc))
+        except ImportRefusedError as exc:  # too large: 413, else 422; with the report either way
+            status = 413 if isinstance(exc, ImportTooLargeError) else 422
+            return _report_response(exc.report.to_dict(), None, status, str(exc))
     return _report_response(report, layer.id, 201)
 
 
@@ -160,6 +162,7 @@ def qc_page(report: dict, layer_id: str | None, lang: str, refusal: str | None =
 def import_form(q):
     w = page_words(q.lang)["qc"]
     html = render("import_form.html", title=w["form_title"], w=w, roles=ROLES, groups=GROUPS, accuracies=ACCURACIES,
+                  accuracy_words=strings(q.lang)["accuracies"],
                   csrf=csrf_token(), imported=imported_ids(services().workspace), lang=q.lang,
                   max_mb=MAX_FILE_BYTES // 2**20)
     return html, 200, {"Content-Type": HTML_UTF8, "Cache-Control": "no-store"}
