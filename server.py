@@ -79,7 +79,9 @@ def open_services(settings: Settings) -> Services:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     workspace = open_workspace(settings)
-    store = LayeredStore(feature_store(settings, list(catalog)), workspace_store(settings))
+    built = feature_store(settings, list(catalog))
+    built.verify()
+    store = LayeredStore(built, workspace_store(settings))
     return Services(settings, catalog, store, RasterStore(rasters, settings.build_dir), workspace, basemap=basemap)
 
 
