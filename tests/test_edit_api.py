@@ -21,7 +21,8 @@ from pyproj import Transformer
 from api.params import DOWNLOAD_FORMATS
 from server import create_app
 
-LAYER = "kg_parcels_api"
+LAYER = "kg_parcels_api"  # internal (the default of an import)
+PUBLIC = "kg_parcels_public"
 FORM = {"id": LAYER, "title_zh": "控规地块（测试）", "title_en": "Regulatory parcels (test)", "role": "zone",
         "plan_ref": "§5", "id_field": "地块编号"}
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -51,6 +52,10 @@ def service(request, tmp_path_factory, data_dir, backend):
     with upload.open("rb") as fh:
         resp = app.test_client().post("/imports", headers=auth["editor"],
                                       data={**FORM, "file": (fh, upload.name)}, content_type="multipart/form-data")
+    with upload.open("rb") as fh:  # the same parcels as a public layer (anonymous readers see it)
+        public = app.test_client().post("/imports", headers=auth["editor"], content_type="multipart/form-data",
+                                        data={**FORM, "id": PUBLIC, "access": "public", "file": (fh, upload.name)})
+    assert public.status_code == 201, public.get_data(as_text=True)
     return app, auth, resp
 
 
@@ -160,14 +165,22 @@ def test_an_internal_layer_is_invisible_to_anonymous_users(service):
 @pytest.mark.parametrize("role, status", [(None, 401), ("viewer", 403), ("editor", 201)])
 def test_create_needs_an_editor(service, role, status):
     geometry = shapely.geometry.mapping(parcel_wgs84("YW-004").buffer(-1e-4))
-    resp = send(service, "POST", f"/collections/{LAYER}/items", role, headers={"Content-Type": "application/geo+json"},
+    resp = send(service, "POST", f"/collections/{PUBLIC}/items", role, headers={"Content-Type": "application/geo+json"},
                 json={"type": "Feature", "geometry": geometry, "properties": {"名称": f"新地块 {role}", "容积率": 1.1}})
     assert resp.status_code == status, resp.get_data(as_text=True)
     if status == 201:
-        assert resp.headers["ETag"] and f"/collections/{LAYER}/items/" in resp.headers["Location"]
+        assert resp.headers["ETag"] and f"/collections/{PUBLIC}/items/" in resp.headers["Location"]
         assert resp.get_json()["properties"]["名称"] == "新地块 editor"
     else:
         assert resp.is_json and resp.get_json()["code"]
+
+
+def test_an_internal_layer_is_not_there_for_anonymous_writes(service):
+    for method, path in (("POST", f"/collections/{LAYER}/items"), ("PATCH", f"/collections/{LAYER}/items/YW-001"),
+                         ("DELETE", f"/collections/{LAYER}/items/YW-001")):
+        resp = send(service, method, path, json={"properties": {}}, headers={"If-Match": "*"})
+        assert resp.status_code == 404, (method, path)
+    assert item(service, "YW-001").status_code == 200  # and nothing happened to it
 
 
 def test_writes_need_the_current_etag(service):
@@ -263,10 +276,44 @@ def test_a_session_write_needs_the_csrf_token(service):
     assert resp.status_code == 200 and resp.get_json()["properties"]["层数"] == 7
 
 
-def test_conformance_and_openapi_declare_part_4(service):
+def test_conformance_and_openapi_declare_part_4_on_editable_collections_only(service):
     conforms = get(service, "/conformance").get_json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete" in conforms
-    paths = get(service, "/openapi").get_json()["paths"]
-    item_ops = paths["/collections/{collection_id}/items/{feature_id}"]
-    assert {"put", "patch", "delete"} <= set(item_ops) and "post" in paths["/collections/{collection_id}/items"]
-    assert item_ops["patch"]["security"]
+    paths = get(service, "/openapi", "editor").get_json()["paths"]
+    own = paths[f"/collections/{LAYER}/items/{{feature_id}}"]
+    assert set(own) == {"get", "put", "patch", "delete"} and own["patch"]["security"]
+    assert set(paths[f"/collections/{LAYER}/items"]) == {"get", "post"}
+    assert f"/collections/{LAYER}/items/{{feature_id}}/history" in paths
+    assert set(paths["/collections/{collection_id}/items/{feature_id}"]) == {"get"}
+    assert set(paths["/collections/yixi_84/items"]) == {"get"}
+    assert {p for p in paths if p.endswith("/history")} == {f"/collections/{i}/items/{{feature_id}}/history"
+                                                             for i in (LAYER, PUBLIC)}
+
+
+@pytest.mark.parametrize("path, allow", [
+    (f"/collections/{LAYER}/items", "GET, HEAD, POST, OPTIONS"),
+    (f"/collections/{LAYER}/items/YW-002", "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"),
+    ("/collections/yixi_84/items", "GET, HEAD, OPTIONS"),
+    ("/collections/yixi_84/items/1", "GET, HEAD, OPTIONS"),
+])
+def test_allow_says_what_each_collection_answers(service, path, allow):
+    assert send(service, "OPTIONS", path, "editor").headers["Allow"] == allow
+    refused = send(service, "PUT", path.rsplit("/", 1)[0] + "/items", "editor") if path.endswith("items") else None
+    if refused is not None:  # PUT is no method of an items path: 405 naming the same methods
+        assert refused.status_code == 405 and refused.headers["Allow"] == allow
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_import_qc_and_audit_pages_speak_the_page_language(service, lang):
+    from test_page_language import problems
+
+    suffix = "&lang=en" if lang == "en" else ""
+    pages = {f"/imports?f=html{suffix}": "editor", f"/imports/{LAYER}?f=html{suffix}": "editor",
+             f"/audit?f=html{suffix}": "admin"}
+    ids = set(service[0].extensions["yiwu"].catalog) | {LAYER, PUBLIC}
+    found = {}
+    for path, role in pages.items():
+        resp = get(service, path, role)
+        assert resp.status_code == 200, path
+        found[path] = problems(resp.get_data(as_text=True), lang, ids)
+    assert not any(found.values()), found
