@@ -192,6 +192,16 @@ def test_writes_need_the_current_etag(service):
     assert item(service, "YW-002").get_json()["properties"]["层数"] == 20
 
 
+def test_the_etag_of_a_compressed_answer_is_accepted_and_a_stale_one_still_refused(service):
+    """A browser reads the item compressed (the response compression appends the coding to its ETag) and sends that
+    ETag back: the same version of the feature."""
+    read = send(service, "GET", f"/collections/{LAYER}/items/YW-003", "editor", headers={"Accept-Encoding": "gzip"})
+    assert read.headers["Content-Encoding"] == "gzip" and read.headers["ETag"].endswith(':gzip"')
+    assert patch(service, "YW-003", {"层数": 1}, read.headers["ETag"]).status_code == 200
+    stale = patch(service, "YW-003", {"层数": 2}, read.headers["ETag"])
+    assert stale.status_code == 412 and item(service, "YW-003").get_json()["properties"]["层数"] == 1
+
+
 def test_a_built_in_layer_is_not_editable(service):
     resp = send(service, "PATCH", "/collections/yixi_84/items/1", "admin", json={"properties": {}},
                 headers={"If-Match": "*"})
