@@ -5,6 +5,8 @@ it) with options passed through `tojson` only; attribute values are rendered by 
 
 from __future__ import annotations
 
+import re
+
 import folium
 from branca.element import Element, Figure, Link, MacroElement
 from folium.elements import JSCSSMixin
@@ -15,6 +17,7 @@ from markupsafe import escape
 
 from webmap.assets import static_url, vendor_url
 
+ZOOM_LOCK = re.compile(r",\s*maximum-scale=[0-9.]+,\s*user-scalable=no")
 MAIN_JS = static_url("js/main.js")  # the entry module of the map pages: sets window.YiwuMap
 OUR_CSS = [("yiwu_map_css", static_url("yiwu-map.css"))]
 
@@ -71,7 +74,11 @@ class OfflineMap(folium.Map):
 
     def render(self, **kwargs):
         super().render(**kwargs)  # the default_js/css links first: the module runs after every classic script
-        self.get_root().header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
+        header = self.get_root().header
+        header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
+        # folium's viewport forbids zooming (maximum-scale=1.0, user-scalable=no): WCAG 1.4.4 wants it allowed
+        ours = header._children[self.get_name()]
+        header.add_child(Element(ZOOM_LOCK.sub("", ours.render())), name=self.get_name())
 
 
 class Layout(JSCSSMixin, MacroElement):
