@@ -33,6 +33,7 @@ from geo.errors import (
 )
 from geo.layered_store import LayeredStore
 from geo.mbtiles import MBTiles
+from geo.qc import ImportRefusedError
 from geo.raster_store import RasterStore
 from geo.settings import Settings, load_settings
 from geo.store import FeatureStore, Store
@@ -56,6 +57,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (PreconditionRequiredError, 428, "PreconditionRequired"),
     (NotEditableError, 405, "MethodNotAllowed"),
     (TooManyAttempts, 429, "TooManyRequests"),  # with Retry-After
+    (ImportRefusedError, 422, "ImportRefused"),  # the endpoint answers with the QC report itself
     (SourceError, 500, "DataSourceError"),
     (CatalogError, 500, "CatalogError"),
     (GeoError, 500, "ServerError"),
@@ -77,7 +79,9 @@ def open_services(settings: Settings) -> Services:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     workspace = open_workspace(settings)
-    store = LayeredStore(feature_store(settings, list(catalog)), workspace_store(settings))
+    built = feature_store(settings, list(catalog))
+    built.verify()
+    store = LayeredStore(built, workspace_store(settings))
     return Services(settings, catalog, store, RasterStore(rasters, settings.build_dir), workspace, basemap=basemap)
 
 
@@ -119,9 +123,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
     register_identity(app)  # who is asking, before any view reads the catalog
-    from api import analysis, auth, basemap, collections, ogc, pages, plan, rasters, tiles
+    from api import analysis, audit, auth, basemap, collections, edit, imports, ogc, pages, plan, rasters, tiles
 
-    for module in (pages, collections, tiles, ogc, plan, analysis, rasters, basemap, auth):
+    for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit):
         app.register_blueprint(module.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)

@@ -9,9 +9,9 @@ import logging
 from flask import Blueprint, jsonify
 
 from api.declare import choice, integer, ok, operation, text
-from api.html import html_links, render
+from api.html import render
 from api.media import HTML_UTF8, JSON
-from api.pagetext import page_words
+from api.pagetext import html_links, page_words
 from api.params import F_PAGE, LANG
 from api.services import services
 from api.urls import absolute_url
@@ -58,12 +58,20 @@ def audit(q):
     return response
 
 
+def _collection_cell(collection_id: str | None, lang: str) -> dict:
+    """The layer by its title in the page language (by its id once it is gone, or for a reader who cannot see it)."""
+    layer = services().catalog.get(collection_id) if collection_id else None
+    if layer is None:
+        return {"text": collection_id or "", "code": True}
+    return {"text": layer.title(lang), "field": f"title_{'en' if lang == 'en' else 'zh'}"}
+
+
 def _audit_html(q, entries: list[dict], matched: int) -> str:
     w = page_words(q.lang)["audit"]
     headers = [w[k] for k in ("seq", "at", "actor", "action", "collection", "feature", "version", "client")]
     rows = [[{"text": str(e["seq"]), "code": True}, {"text": e["at"], "code": True},
-             {"text": e["actor"] or w["anonymous"]}, {"text": w["actions"].get(e["action"], e["action"])},
-             {"text": e["collection"] or "", "code": True}, {"text": e["feature_id"] or "", "code": True},
+             {"text": e["actor"] or w["anonymous"], "field": "actor"}, {"text": w["actions"].get(e["action"], e["action"])},
+             _collection_cell(e["collection"], q.lang), {"text": e["feature_id"] or "", "code": True},
              {"text": "" if e["version"] is None else str(e["version"])}, {"text": e["client"] or "", "code": True}]
             for e in entries]
     description = w["intro"].format(matched=matched, shown=len(entries))

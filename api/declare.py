@@ -188,6 +188,7 @@ class Operation:
     per_collection: bool = False  # OpenAPI: one path per collection, with its queryables as parameters
     not_found: bool = False  # may answer 404 for a resource named in its query (besides its path parameters)
     role: str | None = None  # the least role it needs (viewer, editor, admin); None: anyone, signed in or not
+    editable_only: bool = False  # answers on editable collections only (405 elsewhere): OpenAPI lists it there
 
 
 def parse_params(params: tuple[Param, ...], args: Mapping[str, str], path: Mapping[str, Any]) -> SimpleNamespace:
@@ -202,18 +203,22 @@ def parse_params(params: tuple[Param, ...], args: Mapping[str, str], path: Mappi
 def operation(summary: str, tag: str, *params: Param, responses: Mapping[str, Any] | None = None,
               body: Body | None = None, default_format: str | None = None, per_collection: bool = False,
               choose_format: Callable[[str | None], str] | None = None, not_found: bool = False,
-              role: str | None = None):
+              role: str | None = None, editable_only: bool = False):
     """Declare an endpoint: its view receives `q` (the parsed query and path parameters; `q.f` negotiated with
     the Accept header, or by `choose_format` for an endpoint with its own rule). With `role` (viewer, editor,
     admin) the endpoint needs a user of that role or above — anonymous 401, a lower role 403, checked before
     anything else — and the OpenAPI document says so (security, 401, 403)."""
     op = Operation(summary, tag, params, responses or {}, body, default_format, per_collection, not_found,
-                   None if role is None else check_role(role))
+                   None if role is None else check_role(role), editable_only)
     f_param = next((p for p in params if p.name == "f"), None)
 
     def wrap(view):
         @wraps(view)
         def inner(**path_values):
+            if editable_only:
+                from api.allow import require_editable  # (api.allow reads the declarations)
+
+                require_editable(str(path_values.get("collection_id")))
             if role is not None:
                 require_role(role)
             q = parse_params(params, request.args, path_values)

@@ -13,6 +13,7 @@ import re
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from api.allow import exact_allow
 from api.media import HTML
 from geo.errors import AuthenticationRequired, InvalidParameterError, NotEditableError, TooManyAttempts
 from webmap.basemaps import tile_origins
@@ -103,4 +104,5 @@ def register_edge(app: Flask, error_table: tuple[tuple[type[Exception], int, str
 
     app.before_request(refuse_nul)
     app.after_request(add_etag)
+    app.after_request(exact_allow)
     app.after_request(secure)

@@ -10,13 +10,12 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 
 from api.body import read_json_body
-from api.collections import COLLECTION_ID, _layer
-from api.declare import Body, Param, integer, ok, operation
+from api.collections import COLLECTION_ID, FEATURE_ID, _layer
+from api.declare import Body, integer, ok, operation
 from api.media import GEOJSON, JSON
 from api.services import current_user, services
 from api.urls import absolute_url
 from geo.editing import Change, FeatureEditor, feature_history, parse_feature_body
-from geo.errors import NotEditableError
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("edit", __name__)
@@ -24,7 +23,6 @@ MERGE_PATCH = "application/merge-patch+json"
 CRUD = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/{name}"
 CONFORMANCE = tuple(CRUD.format(name=n) for n in ("create-replace-delete", "update", "features",
                                                  "optimistic-locking-etags"))
-FEATURE_ID = Param("featureId", "feature id", {"type": "string"}, str, where="path")
 VERSION = integer("version", "the version to restore (see the history)", 1, where="path")
 FEATURE_BODY = Body("a GeoJSON Feature in WGS84 lon/lat: every property of the layer's schema you set (others "
                     "null) and its geometry, of the layer's geometry type", {"type": "object", "required": ["type"]},
@@ -37,10 +35,7 @@ WRITE_ERRORS = {"412": {"description": "the feature changed since it was read (I
 
 
 def _editor(collection_id: str) -> FeatureEditor:
-    layer, store = _layer(collection_id), services().store
-    if not layer.editable:
-        raise NotEditableError(f"collection '{collection_id}' is not editable (only imported layers marked "
-                               "editable are)")
+    layer, store = _layer(collection_id), services().store  # editable: checked first (editable_only)
     return FeatureEditor(services().workspace, layer, store.schema(collection_id), store.geometry_name(collection_id))
 
 
@@ -68,7 +63,7 @@ def _feature_response(collection_id: str, change: Change, status: int) -> Respon
 
 @bp.post("/collections/<collection_id>/items")
 @operation("add a feature to an editable collection (Part 4 create); 201 with its Location and ETag", "editing",
-           COLLECTION_ID, body=FEATURE_BODY, role="editor",
+           COLLECTION_ID, body=FEATURE_BODY, role="editor", editable_only=True,
            responses={"201": {"description": "created", "content": {GEOJSON: {"schema": {"type": "object"}}}}})
 def create_item(q, collection_id: str):
     editor = _editor(collection_id)
@@ -78,7 +73,7 @@ def create_item(q, collection_id: str):
 
 @bp.put("/collections/<collection_id>/items/<feature_id>")
 @operation("replace a feature (Part 4 replace): needs If-Match", "editing", COLLECTION_ID, FEATURE_ID,
-           body=FEATURE_BODY, role="editor", responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
+           body=FEATURE_BODY, role="editor", editable_only=True, responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
 def replace_item(q, collection_id: str, feature_id: str):
     editor = _editor(collection_id)
     data = parse_feature_body(read_json_body(request), editor.layer, editor.schema, partial=False)
@@ -88,7 +83,7 @@ def replace_item(q, collection_id: str, feature_id: str):
 
 @bp.patch("/collections/<collection_id>/items/<feature_id>")
 @operation("change some properties or the geometry of a feature (Part 4 update, JSON merge patch): needs If-Match",
-           "editing", COLLECTION_ID, FEATURE_ID, body=PATCH_BODY, role="editor",
+           "editing", COLLECTION_ID, FEATURE_ID, body=PATCH_BODY, role="editor", editable_only=True,
            responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
 def update_item(q, collection_id: str, feature_id: str):
     editor = _editor(collection_id)
@@ -100,18 +95,25 @@ def update_item(q, collection_id: str, feature_id: str):
 
 @bp.delete("/collections/<collection_id>/items/<feature_id>")
 @operation("delete a feature (Part 4 delete): needs If-Match; its history stays and can restore it", "editing",
-           COLLECTION_ID, FEATURE_ID, role="editor", responses={"204": {"description": "deleted"}, **WRITE_ERRORS})
+           COLLECTION_ID, FEATURE_ID, role="editor", editable_only=True, responses={"204": {"description": "deleted"}, **WRITE_ERRORS})
 def delete_item(q, collection_id: str, feature_id: str):
     _editor(collection_id).delete(feature_id, request.headers.get("If-Match"), _actor(), _client())
     return Response(status=204, headers={"Cache-Control": "no-store"})
 
 
+def as_feature(version: dict, feature_id: str) -> dict:
+    """A version with its state as a GeoJSON Feature (null once deleted)."""
+    state = version.pop("state")
+    feature = None if state is None else {"type": "Feature", "id": feature_id, **state}
+    return {**version, "feature": feature}
+
+
 @bp.get("/collections/<collection_id>/items/<feature_id>/history")
 @operation("every version of a feature: who changed it, when, from where, and the feature after each change",
-           "editing", COLLECTION_ID, FEATURE_ID, role="editor", responses=ok("the versions, oldest first", JSON))
+           "editing", COLLECTION_ID, FEATURE_ID, role="editor", editable_only=True, responses=ok("the versions, oldest first", JSON))
 def item_history(q, collection_id: str, feature_id: str):
     editor = _editor(collection_id)
-    versions = feature_history(services().workspace, editor, feature_id)
+    versions = [as_feature(v, feature_id) for v in feature_history(services().workspace, editor, feature_id)]
     response = jsonify({"collection": collection_id, "featureId": feature_id, "versions": versions,
                         "links": [{"rel": "self", "type": JSON, "href": absolute_url(
                             ".item_history", collection_id=collection_id, feature_id=feature_id)}]})
@@ -121,7 +123,7 @@ def item_history(q, collection_id: str, feature_id: str):
 
 @bp.post("/collections/<collection_id>/items/<feature_id>/history/<version>/restore")
 @operation("make an earlier version the current one, recorded as a new version (re-creates a deleted feature); "
-           "If-Match when the feature exists", "editing", COLLECTION_ID, FEATURE_ID, VERSION, role="editor",
+           "If-Match when the feature exists", "editing", COLLECTION_ID, FEATURE_ID, VERSION, role="editor", editable_only=True,
            responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
 def restore_item(q, collection_id: str, feature_id: str, version: str):
     editor = _editor(collection_id)

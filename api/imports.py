@@ -23,9 +23,11 @@ from geo.errors import InvalidParameterError, NotFoundError
 from geo.import_formats import MAX_FILE_BYTES
 from geo.importer import ImportOptions
 from geo.imports import boundary_extents, import_file
-from geo.qc import ImportRefusedError
+from geo.qc import ImportRefusedError, ImportTooLargeError
+from geo.qc_messages import measure_words
 from geo.workspace_layers import ImportRequest, drop_layer, imported_ids, qc_report_of
 from layers.model import ACCURACIES, GROUPS, ROLES
+from webmap.i18n import strings
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__)
@@ -117,8 +119,9 @@ def create_import(q):
         try:
             layer, report = import_file(svc.workspace, path, options, layer_request, current_user().name,
                                         request.remote_addr, _extents(), set(svc.full_catalog()))
-        except ImportRefusedError as exc:
-            return _report_response(exc.report.to_dict(), None, 422, str(exc))
+        except ImportRefusedError as exc:  # too large: 413, else 422; with the report either way
+            status = 413 if isinstance(exc, ImportTooLargeError) else 422
+            return _report_response(exc.report.to_dict(), None, status, str(exc))
     return _report_response(report, layer.id, 201)
 
 
@@ -148,9 +151,13 @@ def qc_page(report: dict, layer_id: str | None, lang: str, refusal: str | None =
              (w["crs"], f"{crs.get('name', '')} (EPSG:{crs.get('epsg')})" if crs.get("epsg") else crs.get("name")),
              (w["encoding"], encoding.get("name")), (w["geometry"], report.get("geometry_type")),
              (w["bbox"], ", ".join(f"{v:.6f}" for v in report["bbox"]) if report.get("bbox") else None)]
+    measures = report.get("measures")
+    if measures:
+        method, unit = measure_words(measures["method"], measures["unit"], lang)
+        measures = {**measures, "method": method, "unit": unit}
     return render("qc_report.html", title=w["title"], w=w, facts=[(k, v) for k, v in facts if v is not None],
                   messages=[(m["level"], m[lang]) for m in report.get("messages", [])],
-                  repairs=report.get("repairs", []), measures=report.get("measures"), layer_id=layer_id,
+                  repairs=report.get("repairs", []), measures=measures, layer_id=layer_id,
                   ok=refusal is None, refusal=refusal, lang=lang)
 
 
@@ -160,9 +167,16 @@ def qc_page(report: dict, layer_id: str | None, lang: str, refusal: str | None =
 def import_form(q):
     w = page_words(q.lang)["qc"]
     html = render("import_form.html", title=w["form_title"], w=w, roles=ROLES, groups=GROUPS, accuracies=ACCURACIES,
-                  csrf=csrf_token(), imported=imported_ids(services().workspace), lang=q.lang,
+                  accuracy_words=strings(q.lang)["accuracies"],
+                  csrf=csrf_token(), imported=imported_titles(q.lang), lang=q.lang,
                   max_mb=MAX_FILE_BYTES // 2**20)
     return html, 200, {"Content-Type": HTML_UTF8, "Cache-Control": "no-store"}
+
+
+def imported_titles(lang: str) -> list[tuple[str, str]]:
+    """(id, title in the page language) of the imported layers the reader sees."""
+    catalog = services().catalog
+    return [(i, catalog[i].title(lang)) for i in imported_ids(services().workspace) if i in catalog]
 
 
 @bp.get("/imports/<import_id>")

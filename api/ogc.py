@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from api.declare import LANG, formats, negotiate, operation
+from api.edit import CONFORMANCE as EDIT_CONFORMANCE
 from api.html import render
 from api.media import HTML_UTF8, JSON, OPENAPI_JSON
 from api.openapi import openapi_document
@@ -40,6 +41,7 @@ CONFORMANCE: tuple[str, ...] = (
     _CQL2.format(name="basic-spatial-functions"),
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
     *TILES_CONFORMANCE,
+    *EDIT_CONFORMANCE,
 )
 LANDING_F = formats("json", "html", description="json: the landing document; html: the overview map. Without it, "
                     "JSON when the Accept header does not name HTML (curl, OGC clients), else the map")

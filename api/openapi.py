@@ -5,6 +5,7 @@ document cannot drift from the server. The items path is also given once per col
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from flask import current_app
 
@@ -15,7 +16,8 @@ from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VE
 
 _PATH_VAR = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-TAGS = ("capabilities", "data", "tiles", "analysis", "rasters", "pages", "accounts", "other")
+COLLECTION_VAR = "collection_id"  # the path variable naming a collection
+TAGS = ("capabilities", "data", "tiles", "analysis", "rasters", "pages", "accounts", "editing", "audit", "other")
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]  # an operation with a role: either credential
 LIMITS_TEXT = (f"Limits: POST bodies at most {MAX_BODY_BYTES:,} bytes, {MAX_VERTICES:,} vertices, {MAX_ZONES:,} "
                f"features and {MAX_JSON_NESTING} levels of nesting (413/400 beyond); CQL2 filters at most "
@@ -101,9 +103,27 @@ def _per_collection(op: Operation, path: str, op_id: str) -> dict[str, dict]:
     return out
 
 
+def _fixed_collection(op: Operation) -> Operation:
+    """The operation on one collection's own path: without the collection path parameter."""
+    params = tuple(p for p in op.params if not (p.where == "path" and p.name == COLLECTION_VAR))
+    return replace(op, params=params)
+
+
+def _on_editable(op: Operation, path: str, path_vars: list[str], method: str, op_id: str, out: dict) -> None:
+    """An editable-only operation on the path of each editable collection (with the template's other methods)."""
+    rest = [v for v in path_vars if v != COLLECTION_VAR]
+    for layer_id in (lay.id for lay in services().catalog.values() if lay.editable):
+        own = out.setdefault(path.replace(f"{{{COLLECTION_VAR}}}", layer_id), {})
+        own[method.lower()] = operation_object(_fixed_collection(op), f"{op_id}_{layer_id}", rest)
+        for other, template in out.get(path, {}).items():
+            own.setdefault(other, {**template, "operationId": f"{template['operationId']}_{layer_id}", "parameters": [
+                p for p in template["parameters"] if not (p["in"] == "path" and p["name"] == COLLECTION_VAR)]})
+
+
 def paths() -> dict[str, dict]:
     """Every route of the app, from its declaration; a route without one is an error of the code."""
     out: dict[str, dict] = {}
+    editable_only: list[tuple] = []
     for rule in current_app.url_map.iter_rules():
         op = declared(current_app.view_functions[rule.endpoint])
         if op is None:
@@ -111,10 +131,15 @@ def paths() -> dict[str, dict]:
         path, path_vars = openapi_path(rule.rule)
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             op_id = rule.endpoint.replace(".", "_") + ("" if method == "GET" else f"_{method.lower()}")
+            if op.editable_only:
+                editable_only.append((op, path, path_vars, method, op_id))
+                continue
             out.setdefault(path, {})[method.lower()] = operation_object(op, op_id, path_vars)
             if op.per_collection:
                 out.update(_per_collection(op, path, op_id))
-    return out
+    for args in editable_only:  # after the templates: their methods are copied onto each editable path
+        _on_editable(*args, out)
+    return {path: ops for path, ops in out.items() if ops}
 
 
 def _schemas() -> dict[str, dict]:

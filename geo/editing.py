@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -67,12 +68,21 @@ def feature_etag(properties: Mapping, geometry, schema: Mapping[str, str]) -> st
     return digest[:32]
 
 
+CODING_SUFFIX = re.compile(r":(?:gzip|deflate|br|zstd)$")  # what flask-compress appends to a compressed answer's ETag
+
+
+def entity_tag(tag: str) -> str:
+    """An If-Match entry as the feature's ETag: without W/, quotes, or the content coding the response compression
+    appended (a browser sends back the ETag of the compressed answer it read: the same feature version)."""
+    return CODING_SUFFIX.sub("", tag.strip().removeprefix("W/").strip('"'))
+
+
 def check_if_match(if_match: str | None, current_etag: str | None) -> None:
     """412 when the client's version is not the current one; 428 when it named none."""
     if if_match is None:
         raise PreconditionRequiredError("If-Match is required: send the ETag you read (or * to write over any "
                                         "version)")
-    tags = [t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")]
+    tags = [entity_tag(t) for t in if_match.split(",")]
     if "*" in tags and current_etag is not None:
         return
     if current_etag is None or current_etag not in tags:

@@ -165,6 +165,16 @@ PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
+METHOD_PHRASES = {"planar EPSG:4549": "@method_planar", "geodesic": "@method_geodesic",
+                  "planar EPSG:4549 near Yiwu, geodesic elsewhere": "@method_mixed"}  # a report's measures.method
+UNIT_SYMBOLS = {"km2": "km²", "km": "km"}  # a report's measures.unit as printed
+
+
+def measure_words(method: str, unit: str, lang: str) -> tuple[str, str]:
+    """How a report's measuring method and unit read in a language."""
+    return _phrase(METHOD_PHRASES.get(method, method), {}, lang), UNIT_SYMBOLS.get(unit, unit)
+
+
 def placeholders(template: str) -> set[str]:
     """The field names a template uses."""
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}

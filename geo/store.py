@@ -19,7 +19,7 @@ from pygeofilter import ast
 
 from geo.cql2 import filter_mask
 from geo.crs import WGS84
-from geo.errors import NotFoundError
+from geo.errors import DataNotBuiltError, NotFoundError
 from geo.filters import SortKey, equality_mask, sort_frame, typed_value
 from geo.gpkg import GeoPackage, geometries, quote
 from geo.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
@@ -82,8 +82,18 @@ class Store:
         if version != self._version:
             self._frames.clear()
             self._geojson.clear()
-            self._infos = {i.layer_id: i for i in self._read_infos()}
+            infos = {i.layer_id: i for i in self._read_infos()}
+            missing = [i for i in self.layer_ids if i not in infos]
+            if missing:
+                raise DataNotBuiltError(f"the data lacks layers the catalog names: {', '.join(missing)} (a catalog "
+                                        "newer than the build: run `make data`)")
+            self._infos = infos
             self._version = version
+
+    def verify(self) -> None:
+        """DataNotBuiltError now, at start-up, when the data lacks a layer of the catalog."""
+        with self._lock:
+            self._check_fresh()
 
     def info(self, layer_id: str) -> LayerInfo:
         if layer_id not in self.layer_ids:

@@ -502,6 +502,9 @@ def towns_site(tmp_path_factory, data_dir):
     root = tmp_path_factory.mktemp("towns")
     shutil.copytree(data_dir / "sources", root / "data" / "sources")
     shutil.copytree(ROOT / "layers" / "catalog", root / "catalog")
+    for path in (root / "catalog").glob("*.yaml"):  # the test layer is the only place layer (the built one goes)
+        if yaml.safe_load(path.read_text(encoding="utf-8")).get("role") == "place":
+            path.unlink()
     features = [{"type": "Feature", "properties": {"id": tid, "name_zh": zh, "name_en": en},
                  "geometry": {"type": "Point", "coordinates": [lon, lat]}} for tid, zh, en, lon, lat in TOWNS]
     (root / "data" / "sources" / "test_towns.geojson").write_text(
@@ -512,15 +515,10 @@ def towns_site(tmp_path_factory, data_dir):
                         "files": [{"path": "sources/test_towns.geojson", "crs": "EPSG:4326"}]},
              "plan_refs": [{"clause": "§5", "quote": "测试"}], "popup_fields": ["name_zh", "name_en"]}
     (root / "catalog" / "test_towns.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:  # until the towns layer brings the role `place` into the catalog model
-        import layers.catalog_loader as loader
-
-        if "place" not in loader.ROLES:
-            patch.setattr(loader, "ROLES", (*loader.ROLES, "place"))
-        build(load_settings({"data_dir": root / "data", "catalog_dir": root / "catalog"}))
-        app = create_app({"TESTING": True, "DATA_DIR": root / "data", "CATALOG_DIR": root / "catalog"})
-        with serve(app) as url, chromium() as driver:
-            yield url, driver, app
+    build(load_settings({"data_dir": root / "data", "catalog_dir": root / "catalog"}))
+    app = create_app({"TESTING": True, "DATA_DIR": root / "data", "CATALOG_DIR": root / "catalog"})
+    with serve(app) as url, chromium() as driver:
+        yield url, driver, app
 
 
 def search(driver, query: str) -> None:

@@ -231,3 +231,61 @@ def test_kill_9_during_edits_loses_nothing_committed(imported, workspace):
     assert value >= committed  # every edit it reported as committed is there (one more may have committed)
     assert orjson.loads(last["after"])["properties"]["地块编号"] == value  # the trail agrees with the data
     assert last["version"] == value + 1
+
+
+IMPORT_LOOP = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    import geopandas as gpd
+    import shapely
+    from geo.workspace import Workspace
+    from geo.workspace_layers import ImportRequest, catalog_entry, publish_layer
+    ws = {opener}
+    boxes = [shapely.box(120.0 + (i % 200) * 1e-3, 29.2 + (i // 200) * 1e-3, 120.0005 + (i % 200) * 1e-3,
+                         29.2005 + (i // 200) * 1e-3) for i in range({count})]
+    frame = gpd.GeoDataFrame({{"feature_id": [str(i + 1) for i in range({count})], "名称": ["地块"] * {count}}},
+                             geometry=boxes, crs="EPSG:4326")
+    i = 0
+    while True:
+        i += 1
+        entry = catalog_entry(ImportRequest(f"killed_{{i}}", "中断测试", "Kill test", "zone", "§5", "k.gpkg"), frame)
+        publish_layer(ws, entry, frame, {{"feature_count": {count}}}, "loop", None, set())
+        print(i, flush=True)
+""")
+KILL_FEATURES = 4000
+
+
+def feature_tables(ws) -> set[str]:
+    """The feature tables the workspace holds, registered or not."""
+    with ws.read() as con:
+        if ws.is_postgis:
+            sql = f"SELECT tablename FROM pg_tables WHERE schemaname = '{ws.schema}'"
+        else:
+            sql = "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
+        return {row[0] for row in con.exec_driver_sql(sql) if row[0].startswith("killed_")}
+
+
+def test_kill_9_during_imports_leaves_whole_layers_or_none(workspace):
+    ws, url = workspace
+    opener = f"Workspace.embedded({str(ws.gpkg)!r})" if url is None else f"Workspace.postgis({url!r}, {ws.schema!r})"
+    script = IMPORT_LOOP.format(root=ROOT, opener=opener, count=KILL_FEATURES)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    started, done = time.monotonic(), 0
+    while done < 3 and time.monotonic() - started < 120:
+        done = int(proc.stdout.readline().split()[0])
+    per_import = (time.monotonic() - started) / done
+    time.sleep(per_import / 2)  # in the middle of the next import
+    os.kill(proc.pid, signal.SIGKILL)
+    done = max([done, *(int(line.split()[0]) for line in proc.stdout.read().split("\n") if line.strip())])
+    proc.wait()
+    ids = imported_ids(ws)
+    assert {f"killed_{i}" for i in range(1, done + 1)} <= set(ids) <= {f"killed_{i}" for i in range(1, done + 2)}
+    store = reader(ws, url, ids)
+    for layer_id in ids:  # every registered layer is whole
+        assert len(store.frame(layer_id)) == KILL_FEATURES
+    with ws.read() as con:
+        trail = [r[0] for r in con.execute(select(AUDIT.c.collection).where(AUDIT.c.action == "import"))]
+    assert sorted(trail) == sorted(ids)  # the trail agrees with the data
+    entry = catalog_entry(ImportRequest("after_kill", "中断后", "After the kill", "zone", "§5", "kg.zip"), parcels())
+    publish_layer(ws, entry, parcels(), {"feature_count": 3}, "alice", None, set())  # the next import works
+    assert feature_tables(ws) == set(ids)  # and no half-written table is left

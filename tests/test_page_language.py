@@ -53,12 +53,16 @@ DATA_FIELDS = frozenset({
     "placement", "note", "relation", "border_crossing", "dwell_stops", "opened",
     # ISO 3166 country codes
     "iso3", "country",
+    # what an import's QC report quotes from the file and from PROJ (file, layer and field names, feature ids, CRS
+    # names) inside its findings; who did what in the audit trail (user names)
+    "qc", "actor",
 })
 WORDS = frozenset({
     "km", "km²", "m", "OGC", "API", "Features", "OpenAPI", "GeoJSON", "JSON", "HTML", "PDF", "CSV", "WKT",
     "GeoPackage", "Shapefile", "zip", "UTF-8", "FlatGeobuf", "Schema", "MVT", "TileJSON", "Mapbox", "Web", "WGS84",
     "CGCS2000", "EPSG:4549", "CRS", "CRS84", "CQL2", "OAS30", "COG", "PNG", "TMS", "POST", "GET", "pyproj.Geod",
     "Chinagoods", "RCEP", "GDP", "R&D", "f=json", "URI", "ISO3",
+    "MB", "UTC", "GCJ-02", "prj", "cpg", "CSRF", "Cookie", "ETag", "If-Match", "Location", "PUT", "PATCH", "DELETE", "GBK", "GB18030", "KML", "KMZ",
 })
 CODE_WORD = re.compile(r"(?<![\w/.:{=#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.}])")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&.:_²?=-]*")

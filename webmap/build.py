@@ -19,6 +19,7 @@ from layers import Layer
 from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels
 from webmap.basemaps import BASE_ROLES, basemaps, office_basemap, offline_basemap, tile_template
+from webmap.editing import add_editing
 from webmap.elements import (
     Layout,
     Legend,
@@ -198,6 +199,7 @@ def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Li
     MapTools(tools_options(layers, lang)).add_to(fmap)
     add_analysis_panels(fmap, view, lang, analysis_urls(link),  # site check, park cards, corridor metrics
                         [layer.id for layer in layers if layer.role == "corridor"])
+    add_editing(fmap, view, layers, lang, link)  # editable layers: the edit tab for editors (webmap/editing.py)
     nav, lang_link = _nav(view, lang)
     root = fmap.get_root()
     root.header.add_child(page_title(f"{text['site']} · {text['views'][view.id]}"))

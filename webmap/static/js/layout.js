@@ -70,13 +70,14 @@ function userOpens(action) {
 
 /* Esc in the panel collapses it, the focus going to the button that opens it again. */
 function closeOnEscape(ev) {
-  if (ev.key !== "Escape" || !state.open) { return; }
+  if (ev.key !== "Escape" || !state.open || ev.defaultPrevented) { return; }  // taken already (an edit cancelled)
   ev.preventDefault();
   setOpen(false);
   state.toggle.focus();
 }
 
-function tabKeys(ev, ids) {
+function tabKeys(ev) {
+  const ids = Object.keys(state.tabs);
   const i = ids.indexOf(state.current);
   const next = {ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: ids.length - 1};
   if (!(ev.key in next)) { return; }
@@ -99,6 +100,51 @@ function nameZoomButtons(map, labels) {
   });
 }
 
+/* A tab of the panel: its button in the tab list and its panel in the body. */
+function makeTab(tab, tablist, body) {
+  const tabButton = button("yiwu-dock-tab", tab.title);
+  tabButton.id = `yiwu-tab-${tab.id}`;
+  tabButton.setAttribute("role", "tab");
+  tabButton.setAttribute("aria-controls", `yiwu-panel-${tab.id}`);
+  tabButton.setAttribute("data-tab", tab.id);
+  tabButton.addEventListener("click", () => { userOpens(() => { showTab(tab.id); }); });
+  tabButton.addEventListener("keydown", tabKeys);
+  tablist.appendChild(tabButton);
+  const panel = el("section", "yiwu-dock-panel");
+  panel.id = `yiwu-panel-${tab.id}`;
+  panel.setAttribute("role", "tabpanel");
+  panel.setAttribute("aria-labelledby", tabButton.id);
+  panel.setAttribute("data-tab", tab.id);
+  body.appendChild(panel);
+  state.tabs[tab.id] = tabButton;
+  state.panels[tab.id] = panel;
+  (SLOTS[tab.id] || []).forEach((name) => { dockSlot(tab.id, name); });
+  return panel;
+}
+
+/* Add a tab to the panel after the page is made (e.g. the editing tab, once the user may edit); returns its
+   panel (hidden until shown). */
+export function addTab(id, title) {
+  if (state.panels[id]) { return state.panels[id]; }
+  const panel = makeTab({id, title}, state.root.querySelector(".yiwu-dock-tabs"),
+                        state.root.querySelector(".yiwu-dock-body"));
+  panel.hidden = true;
+  state.tabs[id].setAttribute("aria-selected", "false");
+  state.tabs[id].tabIndex = -1;
+  return panel;
+}
+
+function watchSize(map) {
+  window.matchMedia(WIDE).addEventListener("change", () => { setOpen(!isSheet()); });
+  map.invalidateSize();  // the map's cell, now that the panel takes its own (the centre stays)
+  let queued = false;
+  new ResizeObserver(() => {  // the map follows its grid cell (panel opened, sheet expanded, window resized)
+    if (queued) { return; }
+    queued = true;
+    requestAnimationFrame(() => { queued = false; map.invalidateSize(); });
+  }).observe(map.getContainer());
+}
+
 /* The panel with the view's tabs (`opts`: lang, labels, tabs [{id, title}], default_tab; webmap/build.py). */
 export function layout(map, opts) {
   state.map = map;
@@ -110,26 +156,7 @@ export function layout(map, opts) {
   const tablist = el("div", "yiwu-dock-tabs");
   tablist.setAttribute("role", "tablist");
   const body = el("div", "yiwu-dock-body");
-  const ids = opts.tabs.map((t) => t.id);
-  opts.tabs.forEach((tab) => {
-    const tabButton = button("yiwu-dock-tab", tab.title);
-    tabButton.id = `yiwu-tab-${tab.id}`;
-    tabButton.setAttribute("role", "tab");
-    tabButton.setAttribute("aria-controls", `yiwu-panel-${tab.id}`);
-    tabButton.setAttribute("data-tab", tab.id);
-    tabButton.addEventListener("click", () => { userOpens(() => { showTab(tab.id); }); });
-    tabButton.addEventListener("keydown", (ev) => { tabKeys(ev, ids); });
-    tablist.appendChild(tabButton);
-    const panel = el("section", "yiwu-dock-panel");
-    panel.id = `yiwu-panel-${tab.id}`;
-    panel.setAttribute("role", "tabpanel");
-    panel.setAttribute("aria-labelledby", tabButton.id);
-    panel.setAttribute("data-tab", tab.id);
-    body.appendChild(panel);
-    state.tabs[tab.id] = tabButton;
-    state.panels[tab.id] = panel;
-    (SLOTS[tab.id] || []).forEach((name) => { dockSlot(tab.id, name); });
-  });
+  opts.tabs.forEach((tab) => { makeTab(tab, tablist, body); });
   state.toggle = button("yiwu-dock-toggle", "");
   body.id = "yiwu-dock-body";
   state.toggle.setAttribute("aria-controls", body.id);
@@ -144,15 +171,8 @@ export function layout(map, opts) {
   state.root = root;
   showTab(opts.default_tab, false);
   setOpen(!isSheet());
-  window.matchMedia(WIDE).addEventListener("change", () => { setOpen(!isSheet()); });
   nameZoomButtons(map, opts.labels);
-  map.invalidateSize();  // the map's cell, now that the panel takes its own (the centre stays)
-  let queued = false;
-  new ResizeObserver(() => {  // the map follows its grid cell (panel opened, sheet expanded, window resized)
-    if (queued) { return; }
-    queued = true;
-    requestAnimationFrame(() => { queued = false; map.invalidateSize(); });
-  }).observe(map.getContainer());
+  watchSize(map);
   return root;
 }
 

@@ -23,6 +23,8 @@
        tools(map, options)                    fullscreen, search, draw, coordinates, minimap, time slider, swipe,
                                               click hit-testing, permalink
        analysis.sitePanel | analysis.parksPanel | analysis.corridorMetrics (map, options)   the view's panel
+       editing(map, options)                  the planner's editing of editable layers, for editors and admins
+                                              (the edit tab, "Edit" in the popups; webmap/editing.py)
      read by the tests (and handy in the console):
        layers          {catalog id: L.GeoJSON | L.VectorGrid} of the page's overlays
        rasterLayers    {raster id: L.LayerGroup} of the raster overlays
@@ -39,11 +41,13 @@
        drawingGeoJSON() the drawn shapes as a FeatureCollection with length_m / area_m2
        analysis.analyseSite(geojson)   check a site in the planner's panel, as a drawn one is
        toGcj02(lat, lng) -> [lat, lng] in GCJ-02 (the AMap datum)
+       editingState()  {user: {name, role} | null, edit: {layer, feature, etag, geometryChanged} | null}
 */
 import {corridorMetrics} from "./analysis/corridors.js";
 import {parksPanel} from "./analysis/parks.js";
 import {analyseSite, sitePanel} from "./analysis/site.js";
 import {basemapLayers} from "./basemaps.js";
+import {editing, editingState} from "./editing/index.js";
 import {toGcj02} from "./gcj02.js";
 import {hitTest} from "./hits.js";
 import {places} from "./labels.js";
@@ -74,6 +78,7 @@ window.YiwuMap = Object.freeze({
     page = tools(map, options);
     return page;
   },
+  editing,
   analysis: Object.freeze({
     sitePanel, parksPanel, analyseSite,
     corridorMetrics(map, options) {
@@ -95,4 +100,5 @@ window.YiwuMap = Object.freeze({
   setPanelOpen: setOpen,
   drawingGeoJSON() { return drawingGeoJSON(page.drawn); },
   toGcj02,
+  editingState,
 });

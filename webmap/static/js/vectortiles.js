@@ -30,7 +30,9 @@ function tileStyle(opts) {
   };
 }
 
-function openFeature(map, opts, id, latlng) {
+/* The popup of a tile feature, its fields fetched by id; the layer fires "yiwu:content" {featureId, feature,
+   content} before the fields are shown (to add to them, as the GeoJSON overlays do). */
+function openFeature(map, layer, opts, id, latlng) {
   const box = el("div", "yiwu-popup", "…");
   const shown = nameClose(L.popup(popupOptions(map)).setLatLng(latlng).setContent(box).openOn(map));
   fetch(opts.feature_url.replace("{id}", encodeURIComponent(id)), {headers: {Accept: "application/geo+json"}})
@@ -38,7 +40,11 @@ function openFeature(map, opts, id, latlng) {
       if (!r.ok) { throw new Error(`HTTP ${r.status}`); }
       return r.json();
     })
-    .then((feature) => { shown.setContent(popup(feature.properties || {}, opts.popup)); })
+    .then((feature) => {
+      const content = popup(feature.properties || {}, opts.popup);
+      layer.fire("yiwu:content", {featureId: id, feature, content});
+      shown.setContent(content);
+    })
     .catch((err) => { box.textContent = String(err.message); });
 }
 
@@ -78,7 +84,7 @@ export function vectorTileLayer(map, opts) {
     const id = ev.layer.properties.feature_id;
     const name = ev.layer.properties[opts.popup.title_field] || `${opts.title} · ${id}`;
     reportHit(map, {id: opts.id, name, opts, props: ev.layer.properties, base: Boolean(opts.base),
-                    open: (latlng) => openFeature(map, opts, id, latlng)}, ev.latlng);
+                    open: (latlng) => openFeature(map, layer, opts, id, latlng)}, ev.latlng);
   });
   zoomNotice(map, layer, opts);
   return register(layer, opts);

@@ -113,7 +113,7 @@ export function sitePanel(map, opts) {
   const state = {};
   append(body, [el("p", "yiwu-a-hint", opts.labels.site_hint), uploadInput(map, target, opts, state), target]);
   map.on("pm:create", (ev) => {
-    if (!(ev.layer instanceof L.Polygon)) { return; }
+    if (!(ev.layer instanceof L.Polygon) || ev.layer.options.yiwuEdit) { return; }  // a feature being added
     const run = () => { analyse(target, JSON.stringify(ev.layer.toGeoJSON()), opts); };
     ev.layer.on("pm:edit", run);
     run();

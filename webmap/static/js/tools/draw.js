@@ -71,6 +71,7 @@ export function drawTools(map, opts) {
   map.pm.addControls({position: "topleft", drawCircle: false, drawCircleMarker: false, drawRectangle: false,
                       drawText: false, cutPolygon: false, rotateMode: false, dragMode: false});
   map.on("pm:create", (ev) => {
+    if (ev.layer.options.yiwuEdit) { return; }  // a feature drawn to add to a layer (editing/), not a drawing
     ev.layer.options.pmIgnore = false;
     L.PM.reInitLayer(ev.layer);
     labelDrawn(ev.layer, opts.labels);
