@@ -16,6 +16,7 @@ from folium.template import Template
 from markupsafe import escape
 
 from webmap.assets import static_url, vendor_url
+from webmap.i18n import HTML_LANGS
 
 ZOOM_LOCK = re.compile(r",\s*maximum-scale=[0-9.]+,\s*user-scalable=no")
 MAIN_JS = static_url("js/main.js")  # the entry module of the map pages: sets window.YiwuMap
@@ -69,7 +70,7 @@ class OfflineMap(folium.Map):
         kwargs.setdefault("pm_ignore", False)
         super().__init__(*args, **kwargs)
         figure = ModuleFigure()
-        figure.lang = "en" if lang == "en" else "zh"  # <html lang>: the page language
+        figure.lang = HTML_LANGS["en" if lang == "en" else "zh"]  # <html lang>: the page language
         figure.add_child(self)  # in place of the Figure folium.Map made
 
     def render(self, **kwargs):
