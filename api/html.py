@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api import pagetext
 from webmap.assets import static_url, vendor_url
-from webmap.i18n import strings
+from webmap.i18n import HTML_LANGS, strings
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True))
@@ -33,7 +33,7 @@ def switch_href(lang: str) -> str:
 
 def render(template: str, **context) -> str:
     lang = "en" if context.get("lang") == "en" else "zh"
-    context.update(lang=lang, p=pagetext.page_words(lang))
+    context.update(lang=lang, html_lang=HTML_LANGS[lang], p=pagetext.page_words(lang))
     if has_request_context() and request.method == "GET" and "switch_href" not in context:
         context.update(switch_href=switch_href(lang), switch_label=strings(lang)["switch_lang"])
     return _ENV.get_template(template).render(**context)

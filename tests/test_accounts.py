@@ -23,6 +23,7 @@ from geo.accounts import MAX_FAILURES, Accounts, User
 from geo.errors import ConflictError, InvalidParameterError, NotFoundError
 from geo.workspace import AUDIT, USERS, Workspace
 from server import create_app
+from webmap.i18n import HTML_LANGS
 
 PASSWORD = "correct horse battery"
 SITE = {"type": "Polygon", "coordinates": [[[120.0, 29.3], [120.01, 29.3], [120.01, 29.31], [120.0, 29.31],
@@ -227,7 +228,7 @@ def test_the_login_page_renders_in_both_languages(client, lang, words):
     response = client.get(f"/login?lang={lang}&next=/map/planner")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    assert f'<html lang="{lang}">' in html and all(w in html for w in words)
+    assert f'<html lang="{HTML_LANGS[lang]}">' in html and all(w in html for w in words)
     assert '<meta name="csrf-token" content="' in html and 'name="next" value="/map/planner"' in html
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     cookie = response.headers["Set-Cookie"]

@@ -42,6 +42,8 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from webmap.i18n import HTML_LANGS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BASE_ROLES = ("boundary",)
 TARGET_ROLES = ("park", "zone", "hub", "corridor")
@@ -300,7 +302,7 @@ def test_the_map_takes_most_of_the_page_and_nothing_overlaps(browser, base_url, 
         buttons = browser.execute_script("""return Array.from(document.querySelectorAll('.yiwu-dock button'),
             b => (b.textContent.trim() || b.getAttribute('aria-label') || ''));""")
         assert buttons and all(buttons), buttons  # every button of the panel has a name
-        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == HTML_LANGS[lang]
 
 
 def test_on_a_phone_the_sheet_opens_over_no_control_and_the_map_follows(browser, base_url):

@@ -11,7 +11,7 @@ import yaml
 from geo.layerinfo import layer_info
 from layers import load_catalog
 from webmap.build import build_map
-from webmap.i18n import strings
+from webmap.i18n import HTML_LANGS, strings
 from webmap.views import VIEWS
 
 CATALOG = Path(__file__).resolve().parent.parent / "layers" / "catalog"
@@ -193,7 +193,7 @@ def test_the_offline_basemap_is_drawn_from_the_boundary_and_place_layers(client,
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_say_their_language_and_name_their_views(client, lang):
     html = client.get("/map/logistics" + ("?lang=en" if lang == "en" else "")).get_data(as_text=True)
-    assert f'<html lang="{lang}">' in html
+    assert f'<html lang="{HTML_LANGS[lang]}">' in html
     nav = re.search(r'<nav class="yiwu-nav" aria-label="([^"]+)">(.*?)</nav>', html)
     assert nav and nav.group(1) == strings(lang)["layout"]["nav"]
     assert 'class="active" aria-current="page"' in nav.group(2)

@@ -32,7 +32,7 @@ import pyogrio
 import pytest
 import shapely
 
-from webmap.i18n import catalog
+from webmap.i18n import HTML_LANGS, catalog
 
 CODES = frozenset({
     "bonded_zone", "existing", "planned", "schematic", "geocoded_city", "dataset_point", "official_boundary",
@@ -148,7 +148,7 @@ def test_every_page_speaks_the_page_language(client, lang, yixi_site):
         assert resp.status_code == 200 and resp.mimetype == "text/html", url
         page = resp.get_data(as_text=True)
         if path != "/":  # the map page (folium, webmap/) is not built from these templates
-            assert f'<html lang="{lang}">' in page, url
+            assert f'<html lang="{HTML_LANGS[lang]}">' in page, url
         if issues := problems(page, lang, layer_ids):
             found[url] = issues[:8]
     report = client.post(f"/analysis/site?f=html&lang={lang}", json=yixi_site)

@@ -134,6 +134,8 @@ def _nav(view: View, lang: str) -> tuple[list[tuple[str, str, bool]], tuple[str,
     text = strings(lang)
     suffix = "?lang=en" if lang == "en" else ""
     nav = [(text["views"][v.id], v.path + suffix, v.id == view.id) for v in VIEWS.values()]
+    # the text alternative to the map: every layer's data as tables (the collection pages)
+    nav.append((text["tools"]["data_tables"], "/collections?f=html" + suffix.replace("?", "&"), False))
     other = "zh" if lang == "en" else "en"
     return nav, (text["switch_lang"], view.path + ("?lang=en" if other == "en" else ""))
 

@@ -5,6 +5,8 @@ it) with options passed through `tojson` only; attribute values are rendered by 
 
 from __future__ import annotations
 
+import re
+
 import folium
 from branca.element import Element, Figure, Link, MacroElement
 from folium.elements import JSCSSMixin
@@ -14,7 +16,9 @@ from folium.template import Template
 from markupsafe import escape
 
 from webmap.assets import static_url, vendor_url
+from webmap.i18n import HTML_LANGS
 
+ZOOM_LOCK = re.compile(r",\s*maximum-scale=[0-9.]+,\s*user-scalable=no")
 MAIN_JS = static_url("js/main.js")  # the entry module of the map pages: sets window.YiwuMap
 OUR_CSS = [("yiwu_map_css", static_url("yiwu-map.css"))]
 
@@ -66,12 +70,16 @@ class OfflineMap(folium.Map):
         kwargs.setdefault("pm_ignore", False)
         super().__init__(*args, **kwargs)
         figure = ModuleFigure()
-        figure.lang = "en" if lang == "en" else "zh"  # <html lang>: the page language
+        figure.lang = HTML_LANGS["en" if lang == "en" else "zh"]  # <html lang>: the page language
         figure.add_child(self)  # in place of the Figure folium.Map made
 
     def render(self, **kwargs):
         super().render(**kwargs)  # the default_js/css links first: the module runs after every classic script
-        self.get_root().header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
+        header = self.get_root().header
+        header.add_child(ModuleLink(MAIN_JS), name="yiwu_main_js")
+        # folium's viewport forbids zooming (maximum-scale=1.0, user-scalable=no): WCAG 1.4.4 wants it allowed
+        ours = header._children[self.get_name()]
+        header.add_child(Element(ZOOM_LOCK.sub("", ours.render())), name=self.get_name())
 
 
 class Layout(JSCSSMixin, MacroElement):

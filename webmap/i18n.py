@@ -12,6 +12,7 @@ import yaml
 LOGGER = logging.getLogger(__name__)
 MESSAGES = Path(__file__).parent / "messages.yaml"
 LANGS = ("zh", "en")
+HTML_LANGS = {"zh": "zh-CN", "en": "en"}  # the BCP 47 tag a page says it is written in (<html lang>)
 
 
 @cache

@@ -6,6 +6,7 @@
    tab (showTab), and size popups to stay clear of the map's controls (popupOptions). Every control is a <button>
    named in the page language. */
 import {button, el, isShown} from "./dom.js";
+import {announce} from "./keyboard.js";
 
 const WIDE = "(min-width: 1024px)";  // the sidebar; narrower screens get the bottom sheet
 const SLOTS = {layers: ["legend", "control", "rasters"], tools: ["time", "swipe"], analysis: ["panel"]};
@@ -60,6 +61,21 @@ export function dockSlot(tab, name) {
   return slot;
 }
 
+/* A person's action on the panel: said in the live region when it opened the panel. */
+function userOpens(action) {
+  const was = state.open;
+  action();
+  if (state.open && !was) { announce(state.labels.panel_opened.replace("{name}", state.tabs[state.current].textContent)); }
+}
+
+/* Esc in the panel collapses it, the focus going to the button that opens it again. */
+function closeOnEscape(ev) {
+  if (ev.key !== "Escape" || !state.open || ev.defaultPrevented) { return; }  // taken already (an edit cancelled)
+  ev.preventDefault();
+  setOpen(false);
+  state.toggle.focus();
+}
+
 function tabKeys(ev) {
   const ids = Object.keys(state.tabs);
   const i = ids.indexOf(state.current);
@@ -91,7 +107,7 @@ function makeTab(tab, tablist, body) {
   tabButton.setAttribute("role", "tab");
   tabButton.setAttribute("aria-controls", `yiwu-panel-${tab.id}`);
   tabButton.setAttribute("data-tab", tab.id);
-  tabButton.addEventListener("click", () => { showTab(tab.id); });
+  tabButton.addEventListener("click", () => { userOpens(() => { showTab(tab.id); }); });
   tabButton.addEventListener("keydown", tabKeys);
   tablist.appendChild(tabButton);
   const panel = el("section", "yiwu-dock-panel");
@@ -144,7 +160,8 @@ export function layout(map, opts) {
   state.toggle = button("yiwu-dock-toggle", "");
   body.id = "yiwu-dock-body";
   state.toggle.setAttribute("aria-controls", body.id);
-  state.toggle.addEventListener("click", () => { setOpen(!state.open); });
+  state.toggle.addEventListener("click", () => { userOpens(() => { setOpen(!state.open); }); });
+  root.addEventListener("keydown", (ev) => { closeOnEscape(ev); });
   bar.appendChild(tablist);
   bar.appendChild(state.toggle);
   root.appendChild(bar);

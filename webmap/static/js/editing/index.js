@@ -72,9 +72,9 @@ function enable(map, opts, me) {
   Object.keys(opts.layers).forEach((id) => {
     if (layers[id]) { layers[id].on("yiwu:content", (ev) => { editButton(map, id, ev); }); }
   });
-  document.addEventListener("keydown", (ev) => {
+  document.addEventListener("keydown", (ev) => {  // capture: an edit under way takes Esc before the panel does
     if (ev.key === "Escape" && cancel()) { ev.preventDefault(); }
-  });
+  }, true);
 }
 
 /* Editing for the signed-in editor or admin (nothing for anyone else); counted among the page's pending fetches

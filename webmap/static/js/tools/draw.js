@@ -1,6 +1,6 @@
 /* Draw point/line/polygon (leaflet-geoman, opt-in: our overlays stay out of the draw/edit tools), each shape
    labelled with its geodesic length or area, and the drawings downloaded as GeoJSON. */
-import {control, el} from "../dom.js";
+import {button, control, el} from "../dom.js";
 
 const R = 6378137;
 
@@ -77,15 +77,23 @@ export function drawTools(map, opts) {
     labelDrawn(ev.layer, opts.labels);
     ev.layer.on("pm:edit", () => { ev.layer.unbindTooltip(); labelDrawn(ev.layer, opts.labels); });
   });
+  nameToolbarButtons(map);
   control(map, "topleft", () => {
-    const button = el("a", "yiwu-download", "↓");
-    button.href = "#";
-    button.title = opts.labels.download;
-    button.setAttribute("role", "button");
-    button.addEventListener("click", (ev) => { ev.preventDefault(); download(group, "yiwu-drawing.geojson"); });
+    const save = button("yiwu-download", "↓", opts.labels.download);
+    save.addEventListener("click", () => { download(group, "yiwu-drawing.geojson"); });
     const root = el("div", "leaflet-bar yiwu-download-bar");
-    root.appendChild(button);
+    root.appendChild(save);
     return root;
   });
   return group;
+}
+
+/* geoman's toolbar buttons are links with an icon and the name only as their box's title: name each link itself
+   (in the page language geoman was set to), so a screen reader says what it does. */
+function nameToolbarButtons(map) {
+  const bar = map.getContainer().querySelectorAll(".leaflet-pm-toolbar .button-container[title]");
+  bar.forEach((box) => {
+    const link = box.querySelector(".leaflet-buttons-control-button");
+    if (link) { link.setAttribute("aria-label", box.getAttribute("title")); }
+  });
 }

@@ -3,6 +3,7 @@
    slider and the swipe (`opts`: webmap/build.py tools_options). Add them after the overlays: search, minimap, swipe
    and permalink index the overlays registered by then. Clicks on the map are resolved by hits.js from here on. */
 import {clickHandling} from "../hits.js";
+import {keyboardAccess} from "../keyboard.js";
 import {coordinatesControl} from "./coords.js";
 import {drawTools} from "./draw.js";
 import {minimap} from "./minimap.js";
@@ -23,5 +24,6 @@ export function tools(map, opts) {
   const swipe = swipeControl(map, opts);
   clickHandling(map, {chooser: opts.labels.chooser, close: opts.labels.close});
   permalink(map, opts.lang);
+  keyboardAccess(map, opts.labels);
   return {map, drawn, minimap: overview, swipe};
 }
