@@ -317,3 +317,13 @@ def test_a_viewer_and_an_anonymous_reader_get_no_edit_control(site, who):
     WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup"))
     assert not driver.find_elements(By.CSS_SELECTOR, ".yiwu-edit-start")
     screenshot(driver, "edit-viewer")
+
+
+def test_the_edit_form_passes_axe(site):
+    """The editing panel, open on a feature with its popup, has no WCAG 2 A/AA violation (axe-core)."""
+    from a11y_support import axe_source, run_axe
+
+    sign_in(site, "ui_editor")
+    start_edit(site, "YW-002")
+    violations = run_axe(site["driver"], axe_source())
+    assert not violations, [(v["id"], v["nodes"][:3]) for v in violations]

@@ -36,9 +36,24 @@ function editShape(edit, drawn) {
   group.eachLayer((part) => {
     if (!part.pm) { L.PM.reInitLayer(part); }
     part.pm.enable({allowSelfIntersection: false});
-    part.on("pm:edit", () => { edit.geometryChanged = true; });
+    part.on("pm:edit", () => { edit.geometryChanged = true; labelVertices(); });
+    part.on("pm:vertexadded pm:vertexremoved", labelVertices);
   });
+  labelVertices();
   return group;
+}
+
+/* Geoman's vertex handles (buttons to a screen reader) named in the page language: "vertex N", and the midpoints
+   "add a vertex here". */
+function labelVertices() {
+  const text = words();
+  const handles = ctx.map.getContainer().querySelectorAll(".leaflet-marker-pane .marker-icon");
+  let n = 0;
+  handles.forEach((handle) => {
+    const middle = handle.classList.contains("marker-icon-middle");
+    if (!middle) { n += 1; }
+    handle.setAttribute("aria-label", middle ? text.add_vertex : text.vertex.replace("{n}", String(n)));
+  });
 }
 
 /* The geometry of an edit's shape as GeoJSON (coordinates unrounded), or null. */
