@@ -171,6 +171,9 @@ def test_an_editor_changes_an_attribute_and_the_api_and_map_have_it(site):
     assert field(driver, "容积率").get_attribute("type") == "number"
     assert field(driver, "层数").get_attribute("step") == "1"
     assert field(driver, "source").get_attribute("readonly") is not None
+    accuracy = field(driver, "accuracy")  # provenance in the page language: its label and its coded value as words
+    assert driver.find_element(By.CSS_SELECTOR, f"label[for='{accuracy.get_attribute('id')}']").text == "精度"
+    assert accuracy.get_attribute("value") == "官方行政界线"
     label = driver.find_element(By.CSS_SELECTOR, f"label[for='{name_input.get_attribute('id')}']")
     assert label.text == "名称"
     assert driver.switch_to.active_element == name_input  # the form takes the focus

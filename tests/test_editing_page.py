@@ -45,6 +45,8 @@ def test_options_name_the_editable_layers_with_their_urls(layers):
     assert urls["queryables"] == "/collections/yixi_84/queryables" and opts["urls"]["me"] == "/me"
     assert urls["title"] == layers[0].title("en") and urls["geometry"] == "polygon"
     assert opts["readonly"] == ["source", "accuracy", "plan_ref"]
+    assert opts["readonly_titles"] == {"source": "Source", "accuracy": "Accuracy", "plan_ref": "Plan clause"}
+    assert opts["value_words"]["accuracy"]["official_boundary"] == "official boundary"
     assert opts["labels"] == strings("en")["editing"] and opts["labels"]["conflict"].startswith("Not saved")
     assert "其他人已修改" in editing_options(layers, "zh", link)["labels"]["conflict"]
 

@@ -61,8 +61,10 @@ def editing_options(layers: list[Layer], lang: str, link: Link) -> dict:
     nobody edits (provenance) and where to ask who is reading."""
     editable = {layer.id: {"title": layer.title(lang), "geometry": layer.geometry, **layer_urls(layer, link)}
                 for layer in layers if layer.editable}
-    return {"lang": lang, "labels": strings(lang)["editing"], "layers": editable, "readonly": list(PROVENANCE),
-            "urls": {"me": link("auth.me")}}
+    words = strings(lang)
+    return {"lang": lang, "labels": words["editing"], "layers": editable, "readonly": list(PROVENANCE),
+            "readonly_titles": {name: words["fields"][name] for name in PROVENANCE},
+            "value_words": {"accuracy": words["accuracies"]}, "urls": {"me": link("auth.me")}}
 
 
 def add_editing(fmap: folium.Map, view: View, layers: list[Layer], lang: str, link: Link) -> None:

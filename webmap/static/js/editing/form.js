@@ -12,10 +12,10 @@ function isGeometry(schema) {
 }
 
 /* The fields of a layer: [{name, title, type, readonly}], the editable ones first (in the queryables' order). */
-export function fieldsOf(queryables, readonly) {
+export function fieldsOf(queryables, readonly, titles) {
   const fields = Object.entries(queryables.properties || {}).filter(([, schema]) => !isGeometry(schema))
-    .map(([name, schema]) => ({name, title: schema.title || name, type: schema.type || "string",
-                               readonly: readonly.indexOf(name) >= 0}));
+    .map(([name, schema]) => ({name, title: (titles || {})[name] || schema.title || name,
+                               type: schema.type || "string", readonly: readonly.indexOf(name) >= 0}));
   return fields.filter((f) => !f.readonly).concat(fields.filter((f) => f.readonly));
 }
 
@@ -66,9 +66,14 @@ function fieldRow(field, value, labels) {
   return {row, input: {field, node: input, first: value === undefined ? null : value}};
 }
 
-/* The rows of the form for a feature's properties; returns {rows, inputs}. */
-export function fieldRows(fields, properties, labels) {
-  const made = fields.map((field) => fieldRow(field, properties[field.name], labels));
+/* The rows of the form for a feature's properties (coded read-only values as words: `valueWords`); returns
+   {rows, inputs}. */
+export function fieldRows(fields, properties, labels, valueWords) {
+  const made = fields.map((field) => {
+    const words = field.readonly && valueWords ? valueWords[field.name] : null;
+    const value = properties[field.name];
+    return fieldRow(field, words && words[value] ? words[value] : value, labels);
+  });
   return {rows: made.map((m) => m.row), inputs: made.map((m) => m.input)};
 }
 

@@ -92,7 +92,7 @@ function buttons(edit) {
 function renderForm(edit) {
   const form = el("form", "yiwu-edit-form");
   form.setAttribute("aria-labelledby", "yiwu-edit-title");
-  const made = fieldRows(edit.fields, edit.feature.properties || {}, words());
+  const made = fieldRows(edit.fields, edit.feature.properties || {}, words(), ctx.opts.value_words);
   edit.inputs = made.inputs;
   append(form, [...made.rows, buttons(edit)]);
   form.addEventListener("submit", (ev) => { ev.preventDefault(); ctx.actions.save(edit); });
@@ -124,7 +124,7 @@ export function startEdit(layerId, featureId) {
   say(words().loading);
   return Promise.all([readFeature(layerId, featureId), queryablesOf(layerId)]).then(([read, queryables]) => {
     open({layerId, featureId: String(featureId), etag: read.etag, feature: read.feature, geometryChanged: false,
-          fields: fieldsOf(queryables, ctx.opts.readonly)});
+          fields: fieldsOf(queryables, ctx.opts.readonly, ctx.opts.readonly_titles)});
   }).catch((err) => { say(words().failed.replace("{error}", err.message), "error"); });
 }
 
@@ -153,7 +153,7 @@ export function startAdd(layerId) {
   drawing.onCreate = () => {
     drawing.restore();
     queryablesOf(layerId).then((queryables) => {
-      const fields = fieldsOf(queryables, ctx.opts.readonly).filter((f) => !f.readonly);
+      const fields = fieldsOf(queryables, ctx.opts.readonly, ctx.opts.readonly_titles).filter((f) => !f.readonly);
       open({layerId, featureId: null, etag: null, feature: {properties: {}}, geometryChanged: true, fields}, group);
     }).catch((err) => { group.remove(); say(words().failed.replace("{error}", err.message), "error"); });
   };
