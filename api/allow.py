@@ -41,8 +41,8 @@ def allowed_methods(path: str) -> list[str]:
 
 
 def exact_allow(response: Response) -> Response:
-    """`Allow` of an OPTIONS or 405 answer as the resource really is (after_request)."""
-    if "Allow" in response.headers and (request.method == "OPTIONS" or response.status_code == 405):
+    """`Allow` of an OPTIONS or 405 answer (ours or the router's) as the resource really is (after_request)."""
+    if response.status_code == 405 or (request.method == "OPTIONS" and "Allow" in response.headers):
         response.headers["Allow"] = ", ".join(allowed_methods(request.path))
     return response
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.allow import exact_allow
 from api.media import HTML
-from geo.errors import AuthenticationRequired, InvalidParameterError, NotEditableError, TooManyAttempts
+from geo.errors import AuthenticationRequired, InvalidParameterError, TooManyAttempts
 from webmap.basemaps import tile_origins
 
 LOGGER = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ def error_headers(exc: Exception) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="yiwu"' + (', error="invalid_token"' if exc.invalid_token else "")}
     if isinstance(exc, TooManyAttempts):
         return {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, NotEditableError):  # a read-only collection: say what it answers to
-        return {"Allow": "GET, HEAD, OPTIONS"}
     return {}
 
 

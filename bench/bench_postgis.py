@@ -5,10 +5,8 @@ pages and vector tiles at z14 (cold) at concurrency 1 (interleaved medians), and
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import morecantile
 
 from bench.bench_large import case_paths
 from bench.load import median_ms, sequential_ms, wrk
-from bench.servers import ROOT, free_port, parcel_data, wait_until_up
+from bench.servers import free_port, parcel_data, serving
 from geo.build import build
 from geo.settings import load_settings
 from tools.pgcluster import cluster
@@ -32,16 +30,9 @@ TMS = morecantile.tms.get("WebMercatorQuad")
 @contextmanager
 def gunicorn(env: dict, workers: int) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                             "server:create_app()"], cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/healthz", proc)
+    with serving([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                  "server:create_app()"], port, env) as (url, _proc):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def tiles(z: int, shift: int) -> list[str]:

@@ -23,12 +23,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from bench.report import emit, header, table
-from bench.servers import ROOT, free_port, wait_until_up
+from bench.servers import ROOT, ours
 from tools.pgcluster import cluster
 
 LOGGER = logging.getLogger(__name__)
@@ -45,19 +43,6 @@ def ogrinfo_counts(url: str) -> dict[str, int]:
     return dict(zip(names, counts, strict=True))
 
 
-@contextmanager
-def served(env: dict[str, str]) -> Iterator[str]:
-    """`python server.py` on a free port with these YIWU_* settings; yields its URL."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/healthz", proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def build_both(data_dir: Path, database_url: str) -> None:
@@ -78,7 +63,7 @@ def measure() -> dict[str, dict[str, int]]:
                        "PostGIS": {"YIWU_DATA_DIR": str(tmp), "YIWU_DATABASE_URL": database_url}}
             result = {}
             for name, env in engines.items():
-                with served(env) as url:
+                with ours(env=env) as (url, _proc):
                     result[name] = ogrinfo_counts(url)
                 LOGGER.info("%s: %d collections", name, len(result[name]))
             return result

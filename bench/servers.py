@@ -73,18 +73,28 @@ def build_seconds(data: Path, catalog: Path) -> float:
 
 
 @contextmanager
-def ours(data: Path, catalog: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    env = {**os.environ, "YIWU_DATA_DIR": str(data), "YIWU_CATALOG_DIR": str(catalog)}
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serving(command: list[str], port: int, env: dict[str, str], ready: str = "/healthz"
+            ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A server started with `command` (listening on `port`, the environment plus `env`), yielded with its URL once
+    `ready` answers; stopped afterwards."""
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url + "/healthz", proc)
+        wait_until_up(url + ready, proc)
         yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def ours(data: Path | None = None, catalog: Path | None = None, env: dict[str, str] | None = None):
+    """`python server.py` on a free port (context manager yielding URL and process): on `data`/`catalog` when given,
+    with further YIWU_* settings in `env`."""
+    port = free_port()
+    settings = {**({"YIWU_DATA_DIR": str(data)} if data else {}), **({"YIWU_CATALOG_DIR": str(catalog)} if catalog else {}),
+                **(env or {})}
+    return serving([sys.executable, "server.py", "--port", str(port)], port, settings)
 
 
 def peer_python() -> Path:
@@ -131,18 +141,13 @@ def pygeoapi(gpkg: Path, layers: list[str]) -> Iterator[tuple[str, subprocess.Po
     folder.mkdir(parents=True, exist_ok=True)
     config = peer_config(gpkg, layers, port, folder)
     openapi = folder / "openapi.yml"
-    env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
     subprocess.run([str(PEER_VENV / "bin" / "pygeoapi"), "openapi", "generate", str(config), "--output-file",
-                    str(openapi)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    proc = subprocess.Popen([str(python), "-m", "waitress", "--host=127.0.0.1", f"--port={port}", "--threads=8",
-                             "pygeoapi.flask_app:APP"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/conformance?f=json", proc)
-        yield url, proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+                    str(openapi)], env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    with serving([str(python), "-m", "waitress", "--host=127.0.0.1", f"--port={port}", "--threads=8",
+                  "pygeoapi.flask_app:APP"], port, env, ready="/conformance?f=json") as served:
+        yield served
 
 
 def rss_mb(proc: subprocess.Popen) -> float:
