@@ -10,6 +10,8 @@ PORT ?= 8000
 APT_SETUP := nodejs npm libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 # poppler-utils: pdftotext reads the site report's PDF in tests/test_site_report.py
 APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin postgresql-15-postgis-3 poppler-utils
+# flake hunting (make flakes): stress-ng keeps both cores busy while the tests run again and again
+APT_FLAKES := stress-ng
 # the benchmarks: wrk for concurrent load; Debian python3 with GDAL bindings for the peer pygeoapi (its own venv)
 APT_BENCH := wrk python3-gdal python3-venv
 # ESLint for our own JavaScript (webmap/static/js), pinned in tools/js/package-lock.json; config: eslint.config.mjs
@@ -17,7 +19,7 @@ JS_TOOLS := tools/js/node_modules
 ESLINT := $(JS_TOOLS)/.bin/eslint
 
 
-.PHONY: setup apt-setup apt-test apt-bench data run serve test lint bench extract schematics freeze clean
+.PHONY: setup apt-setup apt-test apt-bench apt-flakes flakes data run serve test lint bench extract schematics freeze clean
 
 setup: $(VENV)/.installed webmap/node_modules/.installed $(JS_TOOLS)/.installed
 
@@ -66,6 +68,18 @@ test: setup apt-test data lint
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(ESLINT) --max-warnings 0 .
+
+apt-flakes:
+	@dpkg -s $(APT_FLAKES) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_FLAKES))
+
+# Flaky tests: FLAKES (test files or ids) run RUNS sessions x COUNT repeats, quiet and then with both cores busy;
+# each test's failure rate as Markdown (CONTRIBUTING "Flaky tests")
+FLAKES ?= tests
+RUNS ?= 3
+COUNT ?= 1
+flakes: setup apt-test apt-flakes data
+	$(PY) -m tools.flakes $(FLAKES) --runs $(RUNS) --count $(COUNT)
+	$(PY) -m tools.flakes $(FLAKES) --runs $(RUNS) --count $(COUNT) --busy
 
 apt-bench:
 	@missing=""; for p in $(APT_BENCH); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

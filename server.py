@@ -11,6 +11,7 @@ from flask import Flask
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api.admission import register_admission
 from api.edge import register_edge
 from api.identity import register_identity
 from api.services import Services
@@ -27,6 +28,7 @@ from geo.errors import (
     NotFoundError,
     PreconditionFailedError,
     PreconditionRequiredError,
+    ServerBusyError,
     SourceError,
     TooLargeError,
     TooManyAttempts,
@@ -57,6 +59,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (PreconditionRequiredError, 428, "PreconditionRequired"),
     (NotEditableError, 405, "MethodNotAllowed"),
     (TooManyAttempts, 429, "TooManyRequests"),  # with Retry-After
+    (ServerBusyError, 503, "ServiceUnavailable"),  # with Retry-After
     (ImportRefusedError, 422, "ImportRefused"),  # the endpoint answers with the QC report itself
     (SourceError, 500, "DataSourceError"),
     (CatalogError, 500, "CatalogError"),
@@ -65,6 +68,9 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
 COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
                       "application/geo+json", "application/schema+json", "application/vnd.oai.openapi+json;version=3.0"]
 FLASK_KEYS = ("TESTING", "DEBUG")
+# waitress threads: many more than the work slots (api/admission.py), so a request waiting for a slot never keeps the
+# liveness probe or a static file from a thread
+THREADS = 32
 
 
 def open_services(settings: Settings) -> Services:
@@ -122,6 +128,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
+    register_admission(app, settings)  # at most work_slots requests compute at once; /healthz never waits
     register_identity(app)  # who is asking, before any view reads the catalog
     from api import analysis, audit, auth, basemap, collections, edit, imports, ogc, pages, plan, rasters, tiles
 
@@ -137,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the Yiwu planning map service (build it first: make data).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     hosts = load_settings().trusted_hosts

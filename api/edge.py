@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.allow import exact_allow
 from api.media import HTML
-from geo.errors import AuthenticationRequired, InvalidParameterError, TooManyAttempts
+from geo.errors import AuthenticationRequired, InvalidParameterError, ServerBusyError, TooManyAttempts
 from webmap.basemaps import tile_origins
 
 LOGGER = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def error_headers(exc: Exception) -> dict[str, str]:
     """What a client needs besides the body: the challenge of a 401 (RFC 6750), the wait of a 429."""
     if isinstance(exc, AuthenticationRequired):
         return {"WWW-Authenticate": 'Bearer realm="yiwu"' + (', error="invalid_token"' if exc.invalid_token else "")}
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, (TooManyAttempts, ServerBusyError)):
         return {"Retry-After": str(exc.retry_after)}
     return {}
 

@@ -1,8 +1,10 @@
-"""The plan reconciliation table (JSON, or a page in the page language) and service health."""
+"""The plan reconciliation table (JSON, or a page in the page language) and service health: liveness (/healthz)
+and readiness (/readyz)."""
 
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Blueprint, jsonify
 
@@ -92,9 +94,18 @@ def plan_figures(q):
 
 
 @bp.get("/healthz")
-@operation("status, feature counts and build time", "other", responses=ok("the status"))
+@operation("liveness: the process answers (reads no data, never waits for a work slot; readiness is /readyz)",
+           "other", responses=ok("the status"))
 def healthz(q):
+    return jsonify({"status": "ok", "uptime_s": round(time.monotonic() - services().started, 1)})
+
+
+@bp.get("/readyz")
+@operation("readiness: the data answers — feature counts of the layers you may see, build time, data version",
+           "other", responses=ok("the status"))
+def readyz(q):
     store = services().store
     counts = {layer_id: store.count(layer_id) for layer_id in services().catalog}
     info = store.build_info()
-    return jsonify({"status": "ok", "layers": counts, "built_at": info.get("built_at")})
+    return jsonify({"status": "ok", "layers": counts, "built_at": info.get("built_at"),
+                    "data_version": services().data_version()})

@@ -5,6 +5,7 @@ current request's user may see; `full_catalog()` every layer, for code that trul
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -44,6 +45,7 @@ class Services:
     tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
     stats: LRUCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))
     accounts: Accounts = field(init=False)  # the workspace's users (geo/accounts.py)
+    started: float = field(default_factory=time.monotonic)  # when the app was made (uptime of /healthz)
 
     _merged: tuple = (None, None)  # (workspace version, the built and imported layers' Catalog)
 

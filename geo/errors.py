@@ -74,6 +74,14 @@ class Forbidden(GeoError):
     """The signed-in user may not do this (a role too low), or an unsafe request lacks its session's CSRF token."""
 
 
+class ServerBusyError(GeoError):
+    """Every work slot stayed taken for as long as a request may wait (api/admission.py); `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class TooManyAttempts(GeoError):
     """Too many failed logins for a name or from a client lately; `retry_after` seconds until the next try."""
 

@@ -35,6 +35,8 @@ class Settings:
     workspace_path: Path | None = None  # default: data_dir/workspace/workspace.gpkg (imports, edits, users, audit)
     workspace_schema: str = "yiwu_workspace"  # the same in PostGIS (with database_url); never touched by a build
     basemap: Path | None = None  # an MBTiles file the office draws under every map (served at /basemap/…)
+    work_slots: int = 0  # requests computing at once per process (0: the number of cores, at least 2); api/admission.py
+    work_wait_seconds: float = 30.0  # how long a request waits for a slot before a 503 with Retry-After
 
     @property
     def gpkg(self) -> Path:
@@ -65,8 +67,10 @@ def _convert(name: str, value: Any) -> Any:
         return Path(value)
     if name == "trusted_hosts" and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())
-    if name == "proxy_hops":
+    if name in ("proxy_hops", "work_slots"):
         return int(value)
+    if name == "work_wait_seconds":
+        return float(value)
     if name == "sql_all_layers" and isinstance(value, str):
         return value.lower() in ("1", "true", "yes")
     return value

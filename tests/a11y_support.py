@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,12 +199,18 @@ def open_html(driver, base: str, page: Page, lang: str) -> None:
               .then(function (r) { return r.text(); })
               .then(function (html) { document.open(); document.write(html); document.close(); done(); });""",
                                     page.url(base, lang), content_type, body.decode())
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script(
-        "var M = window.YiwuMap; return !M || !('pending' in M) || (!!M.map && M.pending === 0);"))
-    time.sleep(0.2)
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script(AT_REST))
 
 
+# a page at rest: loaded, a map page's layers fetched and its map still, no transition running (browser_support.py)
+AT_REST = """var M = window.YiwuMap, running = document.getAnimations().filter(function (a) {
+      return a.playState === 'running' && a.effect && a.effect.getComputedTiming().iterations !== Infinity; });
+    return document.readyState === 'complete' && running.length === 0 &&
+      (!M || !('pending' in M) || (!!M.map && M.idle));"""
+ANSWERED = """return !document.querySelector('[data-state=loading]') &&
+    !!document.querySelector('[data-state=done], [data-state=error]');"""
+POPUP_SHOWN = """var p = document.querySelector('.leaflet-popup');
+    return !!p && getComputedStyle(p).opacity === '1';"""
 OPEN_POPUP = """var M = window.YiwuMap; if (!M || !M.map) { return 'no map'; }
     if (M.items) { var first = M.items.getLayers()[0]; if (!first) { return 'no feature'; }
       first.openPopup(first.getLatLng ? first.getLatLng() : first.getBounds().getCenter()); return 'items'; }
@@ -236,10 +241,16 @@ OPEN_PANEL = """var M = window.YiwuMap; if (!M || !M.showTab) { return 'no panel
 def open_popup_and_panel(driver) -> tuple[str, str]:
     """Open the view's panel (with its analysis shown: a site check, a park comparison or a route's metrics) and a
     feature's popup; what was opened."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
     panel = driver.execute_script(OPEN_PANEL, {"type": "Feature", "properties": {}, "geometry": SITE})
-    time.sleep(1.5 if panel in ("site", "compare", "corridor") else 0.4)
+    if panel in ("site", "compare", "corridor"):  # its analysis answered
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script(ANSWERED))
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script(AT_REST))
     popup = driver.execute_script(OPEN_POPUP)
-    time.sleep(0.8)
+    if popup not in ("no map", "no feature", "nothing to click"):
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script(POPUP_SHOWN))
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script(AT_REST))
     return panel, popup
 
 

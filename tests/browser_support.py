@@ -9,7 +9,6 @@ import json
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,9 +78,7 @@ def open_page(driver, base_url: str, path: str) -> dict:
     driver.get_log("performance"), driver.get_log("browser")  # drop earlier pages' entries
     driver.get("about:blank")
     driver.get(base_url + path)
-    WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map && YiwuMap.pending === 0)"))
-    time.sleep(0.3)
+    wait_idle(driver, 20)
     events = network_events(driver)
     urls = {e["params"]["requestId"]: e["params"]["request"]["url"]
             for e in events if e["method"] == "Network.requestWillBeSent"}
@@ -97,6 +94,44 @@ def open_page(driver, base_url: str, path: str) -> dict:
         "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;")
     errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE" and not optional_404(m["message"])]
     return {"requests": list(urls.values()), "failed": failed, "bytes": received, "load_ms": load_ms, "errors": errors}
+
+
+# finite CSS transitions and animations still running (a popup fading in, the panel sliding open, tiles fading)
+RUNNING = """document.getAnimations().filter(function (a) { return a.playState === 'running' &&
+    a.effect && a.effect.getComputedTiming().iterations !== Infinity; }).length"""
+IDLE = "return !!(window.YiwuMap && YiwuMap.map && YiwuMap.idle) && " + RUNNING + " === 0"
+STILL = "return document.readyState === 'complete' && " + RUNNING + " === 0"
+# a popup or chooser fully drawn: Leaflet fades it in (opacity 0 -> 1), and Selenium reads no text of an element
+# drawn at opacity 0
+POPUP_SHOWN = """var p = document.querySelector('.leaflet-popup');
+    return !!p && getComputedStyle(p).opacity === '1' && !!(window.YiwuMap && YiwuMap.idle);"""
+
+
+def wait_idle(driver, timeout: float = 10) -> None:
+    """Until the map page is at rest: layers fetched, no pan or zoom (a popup's auto-pan included), tiles loaded
+    (`YiwuMap.idle`, webmap/static/js/idle.js), no transition running."""
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(IDLE))
+
+
+def wait_still(driver, timeout: float = 10) -> None:
+    """Until a page (map or not) is loaded and no transition or animation runs."""
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(STILL))
+
+
+def wait_popup(driver, timeout: float = 10):
+    """The open popup once it is fully drawn and the map has stopped moving to show it."""
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(POPUP_SHOWN))
+    return driver.find_element(By.CSS_SELECTOR, ".leaflet-popup")
+
+
+def wait_shown(driver, selector: str, timeout: float = 10, text: str | None = None):
+    """The first element a selector finds once it is displayed (and holds `text`, when given)."""
+    def shown(d):
+        for element in d.find_elements(By.CSS_SELECTOR, selector):
+            if element.is_displayed() and (text is None or text in element.text):
+                return element
+        return False
+    return WebDriverWait(driver, timeout).until(shown)
 
 
 def optional_404(message: str) -> bool:

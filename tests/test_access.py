@@ -1,7 +1,7 @@
 """Per-layer access on both engines: a temporary catalog adds copies of a built-in zone and park with `access:
 internal` under new ids and titles; anonymous requests never see them — listings, the collection and its items,
 features, queryables, tiles, TileJSON, every download, the OpenAPI document, the map pages (and so their search),
-/plan/figures, /parks, the site check, /healthz — and get the 404 of a layer that does not exist, while a signed-in
+/plan/figures, /parks, the site check, /readyz — and get the 404 of a layer that does not exist, while a signed-in
 viewer sees them with `Cache-Control: private`. Public answers to anonymous users keep their caching; anything a
 user may see differently varies on Authorization and Cookie. Rasters are made from public layers only."""
 
@@ -122,13 +122,13 @@ def test_anonymous_users_get_the_404_of_a_layer_that_does_not_exist(hidden, addr
 
 def test_the_listings_leave_internal_layers_out_for_anonymous_users(hidden):
     client = anonymous(hidden)
-    for path in ("/collections", "/collections?f=html", "/healthz", "/openapi?f=json", "/plan/figures", "/parks",
+    for path in ("/collections", "/collections?f=html", "/readyz", "/openapi?f=json", "/plan/figures", "/parks",
                  "/indicators", "/rasters", "/rasters/plan_zones?lang=en"):
         response = client.get(path)
         assert response.status_code == 200 and absent(response.get_data(as_text=True)), path
     listed = {c["id"] for c in as_viewer(hidden, "/collections").get_json()["collections"]}
     assert {ZONE, PARK} <= listed
-    assert ZONE in as_viewer(hidden, "/healthz").get_json()["layers"]
+    assert ZONE in as_viewer(hidden, "/readyz").get_json()["layers"]
     assert f"/collections/{ZONE}/items" in as_viewer(hidden, "/openapi?f=json").get_json()["paths"]
     assert ZONE in {r["layer"] for r in as_viewer(hidden, "/plan/figures").get_json()["figures"]}
     assert any(p["id"].startswith(f"{PARK}.") for p in as_viewer(hidden, "/parks").get_json()["parks"])

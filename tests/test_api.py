@@ -86,7 +86,9 @@ def test_plan_figures_reconcile(client):
 
 def test_healthz_and_etag(client):
     resp = client.get("/healthz")
-    assert resp.status_code == 200 and resp.get_json()["status"] == "ok"
+    assert resp.status_code == 200 and resp.get_json()["status"] == "ok" and "layers" not in resp.get_json()
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ok" and ready["layers"]["yixi_84"] == 1 and ready["built_at"] and ready["data_version"]
     first = client.get("/collections/yixi_84")
     again = client.get("/collections/yixi_84", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304

@@ -11,7 +11,6 @@ collection in a different one per template, so every collection's pages are chec
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 from a11y_support import (
@@ -25,7 +24,7 @@ from a11y_support import (
     param_values,
     sign_in,
 )
-from browser_support import chromium, pytestmark, screen_point, screenshot, serve  # noqa: F401  (pytestmark)
+from browser_support import chromium, pytestmark, screen_point, screenshot, serve, wait_idle  # noqa: F401  (pytestmark)
 
 from geo.build import build
 from geo.settings import load_settings
@@ -133,12 +132,12 @@ def walk_to(driver, target, zoom: int) -> None:
         key = (Keys.ARROW_RIGHT if x > cx else Keys.ARROW_LEFT) if abs(x - cx) >= abs(y - cy) else \
             (Keys.ARROW_DOWN if y > cy else Keys.ARROW_UP)
         body.send_keys(key)
-        time.sleep(0.15)
+        wait_idle(driver)
     else:
         raise AssertionError("the arrow keys did not bring the park to the centre")
     while driver.execute_script("return YiwuMap.map.getZoom()") < zoom:
         body.send_keys("+")
-        time.sleep(0.5)
+        wait_idle(driver)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -150,8 +149,7 @@ def test_a_keyboard_walks_to_a_park_opens_its_popup_and_closes_it(site, driver, 
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False})
     driver.get(f"{base}/map/investor?lang={lang}")
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map && "
-                                                               "YiwuMap.pending === 0)"))
+    wait_idle(driver, 20)
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     skip = driver.switch_to.active_element
     assert skip.get_attribute("class") == "yiwu-skip" and skip.is_displayed()

@@ -11,12 +11,21 @@ not from the page; they are turned into screen positions by the page's own latLn
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import shapely
-from browser_support import chromium, click_at, pytestmark, screen_point, screenshot, serve  # noqa: F401
+from browser_support import (  # noqa: F401
+    chromium,
+    click_at,
+    pytestmark,
+    screen_point,
+    screenshot,
+    serve,
+    wait_idle,
+    wait_popup,
+    wait_shown,
+)
 from import_fixtures import GK, PARCELS, centre_gk, gbk_shapefile_zip, shifted
 from pyproj import Transformer
 
@@ -110,9 +119,7 @@ def open_planner(site, pid: str) -> shapely.Polygon:
     centre = parcel.centroid
     driver.get("about:blank")
     driver.get(f"{site['url']}/map/planner#map={ZOOM}/{centre.y:.6f}/{centre.x:.6f}")
-    WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map && YiwuMap.pending === 0)"))
-    time.sleep(0.3)
+    wait_idle(driver, 20)
     return parcel
 
 
@@ -121,20 +128,19 @@ def click_parcel(site, parcel: shapely.Polygon) -> None:
     driver = site["driver"]
     point = parcel.representative_point()
     click_at(driver, *screen_point(driver, point.y, point.x))
-    WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup"))
-    time.sleep(0.3)
+    wait_popup(driver)
     choices = driver.find_elements(By.CSS_SELECTOR, f".yiwu-chooser-item[data-layer={LAYER}]")
     if choices:
         choices[0].click()
         WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup"))
+        wait_popup(driver)
 
 
 def start_edit(site, pid: str) -> None:
     """Click the parcel, then Edit in its popup; wait for the form."""
     driver = site["driver"]
     click_parcel(site, open_planner(site, pid))
-    button = WebDriverWait(driver, 5).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f".leaflet-popup .yiwu-edit-start[data-feature='{pid}']"))
+    button = wait_shown(driver, f".leaflet-popup .yiwu-edit-start[data-feature='{pid}']")
     assert button.tag_name == "button" and button.text == "编辑"
     screenshot(driver, f"edit-popup-{pid}")
     button.click()
@@ -213,8 +219,7 @@ def test_a_vertex_dragged_with_the_mouse_moves_the_corner(site):
     lon, lat = corner_wgs84(-300, 0)  # the triangle's top corner
     x, y = screen_point(driver, lat, lon)
     drag(driver, (x, y), (40, 0))
-    time.sleep(0.3)
-    assert driver.execute_script("return YiwuMap.editingState().edit.geometryChanged") is True
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return YiwuMap.editingState().edit.geometryChanged"))
     screenshot(driver, "edit-vertex")
     moved = driver.execute_script("""var m = YiwuMap.map, r = m.getContainer().getBoundingClientRect(),
         ll = m.containerPointToLatLng([arguments[0] - r.left, arguments[1] - r.top]); return [ll.lng, ll.lat];""",
@@ -282,9 +287,10 @@ def test_add_a_feature_by_drawing_then_delete_it(site):
     driver.find_element(By.CSS_SELECTOR, f".yiwu-edit-add-button[data-layer={LAYER}]").click()
     lon, lat = corner_wgs84(1000, 150)  # east of the parcels
     cx, cy = screen_point(driver, lat, lon)
+    clicks = ActionBuilder(driver)  # a person's cadence: clicks apart in time, not one double-click
     for dx, dy in ((-30, -30), (30, -30), (30, 30), (-30, 30), (-30, -30)):
-        click_at(driver, cx + dx, cy + dy)
-        time.sleep(0.15)
+        clicks.pointer_action.move_to_location(round(cx + dx), round(cy + dy)).pause(0.05).click().pause(0.3)
+    clicks.perform()
     WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yiwu-edit[data-feature=''] form"))
     screenshot(driver, "edit-add")
     field(driver, "名称").send_keys("新增测试地块")

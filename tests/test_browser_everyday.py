@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pyogrio
@@ -35,6 +34,8 @@ from browser_support import (  # noqa: F401  (pytestmark: skipped without chromi
     serve,
     show_tab,
     viewport,
+    wait_idle,
+    wait_popup,
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -101,13 +102,13 @@ def clear_spot(frames: dict, app, layer_id: str, zoom: int, px: float = 16, insi
 def center_on(driver, point: shapely.Point, zoom: int) -> None:
     driver.execute_script("YiwuMap.map.closePopup(); YiwuMap.map.setView([arguments[0], arguments[1]], arguments[2],"
                           " {animate: false});", point.y, point.x, zoom)
-    time.sleep(0.3)
+    wait_idle(driver)
 
 
 def popup_title(driver, timeout: float = 5) -> str:
     WebDriverWait(driver, timeout).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title"))
-    time.sleep(0.4)  # the popup's auto-pan
+    wait_popup(driver, timeout)
     return driver.find_element(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title").text
 
 
@@ -208,7 +209,7 @@ def test_where_two_areas_overlap_a_chooser_lists_them(app, browser, base_url, gp
             lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-chooser-item"))
         assert sorted(i.get_attribute("data-layer") for i in items) == sorted(zones[:2])
         assert "2" in browser.find_element(By.CSS_SELECTOR, ".yiwu-chooser-title").text
-        time.sleep(0.4)  # the popup fades in
+        wait_popup(browser)
         screenshot(browser, "click-chooser")
         next(i for i in items if i.get_attribute("data-layer") == zones[0]).click()
         assert popup_title(browser) == props["name_zh"]
@@ -264,7 +265,7 @@ def test_the_map_takes_most_of_the_page_and_nothing_overlaps(browser, base_url, 
     with viewport(browser, width, height):
         load = open_page(browser, base_url, PAGES[view_id] + ("?lang=en" if lang == "en" else ""))
         assert not load["errors"], [m["message"] for m in load["errors"]]
-        time.sleep(0.5)
+        wait_idle(browser)
         screenshot(browser, f"layout-{view_id}{'-en' if lang == 'en' else ''}-{width}x{height}")
         sheet = width < 1024
         state = browser.find_element(By.TAG_NAME, "body").get_attribute("data-yiwu-dock")
@@ -310,7 +311,7 @@ def test_on_a_phone_the_sheet_opens_over_no_control_and_the_map_follows(browser,
         open_page(browser, base_url, "/map/investor")
         before = rects(browser, ".folium-map")[0]
         browser.find_element(By.CSS_SELECTOR, ".yiwu-dock-tab[data-tab=layers]").click()
-        time.sleep(0.5)
+        wait_idle(browser)
         assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-yiwu-dock") == "open"
         after = rects(browser, ".folium-map")[0]
         dock = rects(browser, ".yiwu-dock")[0]
@@ -325,7 +326,7 @@ def test_on_a_phone_the_sheet_opens_over_no_control_and_the_map_follows(browser,
         toggle = browser.find_element(By.CSS_SELECTOR, ".yiwu-dock-toggle")
         assert toggle.get_attribute("aria-expanded") == "true" and toggle.get_attribute("title")
         toggle.click()
-        time.sleep(0.3)
+        wait_idle(browser)
         assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-yiwu-dock") == "collapsed"
 
 
@@ -336,7 +337,7 @@ def test_the_offline_basemap_draws_land_sea_boundaries_and_names(app, browser, b
         open_page(browser, base_url, "/map/logistics#map=4/45.00000/60.00000")
         WebDriverWait(browser, 15).until(lambda d: d.execute_script(
             "return document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded').length > 4"))
-        time.sleep(0.5)
+        wait_idle(browser)
         screenshot(browser, "basemap-offline-logistics")
         sea, land = browser.execute_script("""var c = YiwuMap.map.getContainer(), land = 0;
             document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded').forEach(function (t) {
@@ -358,7 +359,7 @@ def test_the_offline_basemap_draws_land_sea_boundaries_and_names(app, browser, b
         browser.execute_script("YiwuMap.map.setView([29.3, 120.07], 9, {animate: false})")
         WebDriverWait(browser, 15).until(lambda d: d.execute_script(
             "return document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded').length > 4"))
-        time.sleep(0.5)
+        wait_idle(browser)
         screenshot(browser, "basemap-logistics-zoom9")
         labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".yiwu-label .yiwu-label-text")]
         assert len(labels) >= 4 and "义乌市" in labels, labels  # the counties and the city around it
@@ -529,7 +530,7 @@ def search(driver, query: str) -> None:
     box.send_keys(query)
     WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yiwu-search-hit"))
     box.send_keys(Keys.ENTER)
-    time.sleep(0.6)
+    wait_idle(driver)
 
 
 def view_of(driver) -> tuple[float, float, int, int]:

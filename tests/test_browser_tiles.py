@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 
 import pyogrio
 import pytest
 import shapely
-from browser_support import chromium, network_events, pytestmark, screenshot, serve  # noqa: F401
+from browser_support import chromium, network_events, pytestmark, screenshot, serve, wait_idle  # noqa: F401
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -71,8 +70,7 @@ def test_the_parcels_are_drawn_from_tiles_pan_and_click(parcel_site):
     driver.set_window_size(1440, 900)
     driver.get_log("performance")
     driver.get(f"{url}/map/planner#map=17/{target.y:.6f}/{target.x:.6f}")
-    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return !!(window.YiwuMap && YiwuMap.map)"))
-    time.sleep(2.0)
+    wait_idle(driver, 20)
     first = tile_requests(driver)
     assert any(z == 17 for z, _, _ in first), first
     items = [e["params"]["request"]["url"] for e in network_events(driver)]
@@ -90,6 +88,6 @@ def test_the_parcels_are_drawn_from_tiles_pan_and_click(parcel_site):
     driver.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
     ActionChains(driver).move_to_element_with_offset(map_el, 200, 0).click_and_hold().move_by_offset(-600, -300) \
         .release().perform()
-    time.sleep(1.5)
+    wait_idle(driver)
     panned = set(tile_requests(driver)) - set(first)
     assert panned, "panning asked for no new tile"

@@ -27,7 +27,7 @@ def server(live_server):
 
 
 def _expected_counts(gpkg: Path, server_url: str) -> dict[str, int]:
-    with urllib.request.urlopen(server_url + "/healthz") as resp:
+    with urllib.request.urlopen(server_url + "/readyz") as resp:
         layer_ids = list(json.load(resp)["layers"])
     return {layer_id: len(pyogrio.read_dataframe(gpkg, layer=layer_id, read_geometry=False))
             for layer_id in layer_ids}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from browser_support import pytestmark as needs_chromium
+from browser_support import wait_idle
 from rio_tiler.colormap import cmap
 
 VIEW_RASTERS = {"/": ["hub_access", "plan_zones", "terrain_cn"], "/map/planner": ["hub_access", "plan_zones"],
@@ -69,7 +69,7 @@ def test_switching_a_raster_on_loads_its_tiles_and_legend(browser, base_url):
     box.click()
     WebDriverWait(browser, 20).until(lambda d: d.execute_script(
         "return document.querySelectorAll('.leaflet-tile-loaded').length > 0"))
-    time.sleep(0.5)
+    wait_idle(browser)
     tiles = tile_responses(browser)
     assert tiles and all(status == 200 for _, status in tiles), tiles
     assert all("/rasters/hub_access/tiles/" in url for url, _ in tiles)

@@ -101,7 +101,7 @@ def test_report_page_has_position_date_version_sources_and_catalog_colours(clien
     assert ", ".join(f"{v:.6f}" for v in pos.bbox) in page
     assert f"{report['area_km2']:.4f} km²" in page and f"{pos.geodesic_km2:.4f} km²" in page
     assert "EPSG:4549" in page and "pyproj.Geod" in page and "6378137" in page
-    health = client.get("/healthz").get_json()
+    health = client.get("/readyz").get_json()
     assert health["built_at"] and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d（北京时间）", page)
     svg = page[page.index("<svg"):page.index("</svg>")]
     style = styles()

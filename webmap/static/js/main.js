@@ -30,6 +30,8 @@
        rasterLayers    {raster id: L.LayerGroup} of the raster overlays
        map             the L.Map (set by tools(); null before)
        pending         number of layer fetches under way (and the office basemap's TileJSON until it answers)
+       idle            true when nothing is pending, the map is not moving (a popup's auto-pan included) and no
+                       tile layer is loading: the tests wait for it instead of sleeping
        swipe           the swipe comparison: start(leftId, rightId), set(ratio), stop()
        basemaps        {basemap id: layer} of the basemaps offered ("office" once its TileJSON answered)
        places          the offline basemap's labels, which the search finds: [{id, layer, kind, zh, en, lat, lon}]
@@ -50,6 +52,7 @@ import {basemapLayers} from "./basemaps.js";
 import {editing, editingState} from "./editing/index.js";
 import {toGcj02} from "./gcj02.js";
 import {hitTest} from "./hits.js";
+import {atRest, watchActivity} from "./idle.js";
 import {places} from "./labels.js";
 import {layerControl} from "./layercontrol.js";
 import {geojsonLayer, layers, load, pendingLoads} from "./layers.js";
@@ -75,6 +78,7 @@ window.YiwuMap = Object.freeze({
   rasters,
   legend,
   tools(map, options) {
+    watchActivity(map);
     page = tools(map, options);
     return page;
   },
@@ -92,6 +96,7 @@ window.YiwuMap = Object.freeze({
   places,
   get map() { return page ? page.map : null; },
   get pending() { return pendingLoads(); },
+  get idle() { return atRest(page && page.map, pendingLoads()); },
   get swipe() { return page ? page.swipe : null; },
   get corridors() { return corridors; },
   hitTest(latlng) { return hitTest(page.map, L.latLng(latlng)); },
