@@ -14,8 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.admission import register_admission
 from api.edge import register_edge
 from api.identity import register_identity
-from api.services import Services
-from geo.errors import (
+from api.services import Services, take_snapshot
+from geo.core.errors import (
     AuthenticationRequired,
     ConflictError,
     CRSMismatchError,
@@ -33,13 +33,11 @@ from geo.errors import (
     TooLargeError,
     TooManyAttempts,
 )
-from geo.layered_store import LayeredStore
-from geo.mbtiles import MBTiles
-from geo.qc import ImportRefusedError
-from geo.raster_store import RasterStore
-from geo.settings import Settings, load_settings
-from geo.store import FeatureStore, Store
-from geo.workspace import open_workspace
+from geo.core.settings import Settings, load_settings
+from geo.imports.qc.report import ImportRefusedError
+from geo.rasters.store import RasterStore
+from geo.store import open_engine
+from geo.tiles.mbtiles import MBTiles
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
 from webmap.assets import missing_vendor_files
@@ -74,7 +72,7 @@ THREADS = 32
 
 
 def open_services(settings: Settings) -> Services:
-    """The catalogs and stores over what `python -m geo build` wrote; DataNotBuiltError when nothing is built."""
+    """The catalogs and the engine over what `python -m geo build` wrote; DataNotBuiltError when nothing is built."""
     if not settings.gpkg.is_file():
         raise DataNotBuiltError(f"no data at {settings.gpkg}: build it first with `make data` "
                                 "(or `python -m geo build` with the same YIWU_* settings)")
@@ -84,29 +82,9 @@ def open_services(settings: Settings) -> Services:
     if missing:
         LOGGER.warning("front-end assets missing (run `make setup`): %s", ", ".join(missing))
     basemap = MBTiles(settings.basemap) if settings.basemap else None
-    workspace = open_workspace(settings)
-    built = feature_store(settings, list(catalog))
-    built.verify()
-    store = LayeredStore(built, workspace_store(settings))
-    return Services(settings, catalog, store, RasterStore(rasters, settings.build_dir), workspace, basemap=basemap)
-
-
-def workspace_store(settings: Settings) -> Store:
-    """The reader of the imported layers (their ids set by the catalog as imports come and go)."""
-    if settings.database_url:
-        from geo.postgis import PostGISStore
-
-        return PostGISStore(settings.database_url, settings.workspace_schema, [], pool_size=2)
-    return FeatureStore(settings.workspace, [], settings.sql_all_layers)
-
-
-def feature_store(settings: Settings, layer_ids: list[str]) -> Store:
-    """The engine the settings choose: PostGIS with YIWU_DATABASE_URL, else the embedded GeoPackage."""
-    if settings.database_url:
-        from geo.postgis import PostGISStore
-
-        return PostGISStore(settings.database_url, settings.database_schema, layer_ids)
-    return FeatureStore(settings.gpkg, layer_ids, settings.sql_all_layers)
+    engine = open_engine(settings, list(catalog))
+    engine.verify()
+    return Services(settings, catalog, engine, RasterStore(rasters, settings.build_dir), basemap=basemap)
 
 
 def configure_hosts(app: Flask, settings: Settings) -> None:
@@ -130,6 +108,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_hosts(app, settings)
     register_admission(app, settings)  # at most work_slots requests compute at once; /healthz never waits
     register_identity(app)  # who is asking, before any view reads the catalog
+    app.before_request(take_snapshot)  # the data version read once; every read of the request answers from it
     from api import analysis, audit, auth, basemap, collections, edit, imports, ogc, pages, plan, rasters, tiles
 
     for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit):

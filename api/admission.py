@@ -12,8 +12,8 @@ import threading
 
 from flask import Flask, g, request
 
-from geo.errors import ServerBusyError
-from geo.settings import Settings
+from geo.core.errors import ServerBusyError
+from geo.core.settings import Settings
 
 LIGHT_ENDPOINTS = ("plan.healthz", "pages.static", "pages.vendor")  # no data work: never gated
 

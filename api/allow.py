@@ -12,7 +12,7 @@ from werkzeug.routing import RequestRedirect
 
 from api.declare import declared
 from api.services import services
-from geo.errors import NotEditableError, NotFoundError
+from geo.core.errors import NotEditableError, NotFoundError
 
 LOGGER = logging.getLogger(__name__)
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

@@ -1,4 +1,4 @@
-"""Analysis endpoints: site check, site summaries (parks, markets, science parks), corridor metrics, warehouses,
+"""Analysis endpoints: site check, venue summaries (parks, markets, science parks), corridor metrics, warehouses,
 plan indicators. The layers each one reads are chosen by role in the catalog; the work is done in geo/."""
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from api.pagetext import clause_label, page_words, progress_reason, unit_label
 from api.pdf import html_to_pdf
 from api.services import Services, services
 from api.site_report import site_page
-from geo.analysis import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
-from geo.errors import InvalidGeometryError, NotFoundError
-from geo.geojson_input import parse_features
-from geo.indicators import light_counts, load_indicators
-from geo.limits import MAX_BODY_BYTES, MAX_VERTICES
-from geo.parks import SiteInputs, SiteSummary, site_summaries
-from geo.raster_stats import read_band
-from geo.serialize import feature_collection
-from geo.site import SiteContext, site_report
+from geo.analysis.corridors import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
+from geo.analysis.indicators import light_counts, load_indicators
+from geo.analysis.parks import VenueInputs, VenueSummary, venue_summaries
+from geo.analysis.site import SiteContext, site_report
+from geo.core.errors import InvalidGeometryError, NotFoundError
+from geo.core.geojson import parse_features
+from geo.core.limits import MAX_BODY_BYTES, MAX_VERTICES
+from geo.core.serialize import feature_collection
+from geo.rasters.stats import read_band
+from layers.model import VENUE_ROLES
 from webmap.charts import unit_charts
 from webmap.i18n import report_text as text
 from webmap.views import map_link
@@ -34,7 +35,7 @@ SITE_BODY = Body(f"a GeoJSON geometry, Feature or FeatureCollection in WGS84 lon
                  f"bytes and {MAX_VERTICES:,} vertices)", {"type": "object", "required": ["type"]})
 CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its layer prefix",
                     {"type": "string"}, str, where="path",
-                    example=lambda: next((services().store.first_id(lay.id) for lay in services().catalog.with_role(
+                    example=lambda: next((services().engine.first_id(lay.id) for lay in services().catalog.with_role(
                         "corridor")), None))
 JSON_OR_HTML = formats("json", "html", description="json (default) or html (a printable page)")
 SITE_FORMATS = formats("json", "html", "pdf", description="json (default), html (a printable page) or pdf (the "
@@ -42,18 +43,18 @@ SITE_FORMATS = formats("json", "html", "pdf", description="json (default), html 
 
 
 def _frames(svc: Services, layers) -> dict:
-    return {layer.id: svc.store.frame(layer.id) for layer in layers}
+    return {layer.id: svc.engine.frame(layer.id) for layer in layers}
 
 
 def site_context(svc: Services, site) -> SiteContext:
     """The layers a site check reads, chosen by role (area layers only where they meet the site's bbox)."""
     city = svc.catalog.boundary("city")
-    sites = {role: _frames(svc, svc.catalog.with_role(role)) for role in ("park", "market", "science_park")}
-    areas = {layer.id: svc.store.within(layer.id, site.bounds) for layer in svc.catalog.area_layers()}
+    venues = {role: _frames(svc, svc.catalog.with_role(role)) for role in VENUE_ROLES}
+    areas = {layer.id: svc.engine.within(layer.id, site.bounds) for layer in svc.catalog.area_layers()}
     return SiteContext(areas=areas, hubs=_frames(svc, svc.catalog.with_role("hub")),
                        corridors=_frames(svc, svc.catalog.with_role("corridor")),
-                       sites={role: frames for role, frames in sites.items() if frames},
-                       city=svc.store.frame(city.id) if city else None)
+                       venues={role: frames for role, frames in venues.items() if frames},
+                       city=svc.engine.frame(city.id) if city else None)
 
 
 def body_geometry(doc: object):
@@ -65,7 +66,7 @@ def body_geometry(doc: object):
 
 @bp.post("/analysis/site")
 @operation("site compliance report: zones touched (overlap in EPSG:4549), geodesic distances to hubs, nearest "
-           "corridor and sites, inside the city, plan clauses", "analysis", SITE_FORMATS, LANG, body=SITE_BODY,
+           "corridor and venues (parks, markets, science parks), inside the city, plan clauses", "analysis", SITE_FORMATS, LANG, body=SITE_BODY,
            responses=ok("the report (JSON), a printable page (HTML) or an A4 document (PDF, with Content-Disposition)",
                         "application/json", "text/html", PDF,
                         headers={"Content-Disposition": {"description": "PDF only: attachment; filename=…",
@@ -87,38 +88,38 @@ def analysis_site(q):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def site_inputs(svc: Services) -> SiteInputs:
+def site_inputs(svc: Services) -> VenueInputs:
     hubs = svc.catalog.with_role("hub")
     distances = {k: v for layer in hubs for k, v in layer.summary_distances.items()}
     bands = {r.id: (read_band(path), r.unit) for r, path in svc.rasters.with_role("access")}
-    return SiteInputs(_frames(svc, hubs), distances, _frames(svc, svc.catalog.with_role("zone")), bands)
+    return VenueInputs(_frames(svc, hubs), distances, _frames(svc, svc.catalog.with_role("zone")), bands)
 
 
-def all_sites(svc: Services) -> dict[str, SiteSummary]:
+def all_venues(svc: Services) -> dict[str, VenueSummary]:
     """Every site's summary, computed once per data version (the rasters are read once per computation)."""
     stamps = tuple(svc.rasters.stamp(r) for r, _ in svc.rasters.with_role("access"))
 
-    def compute() -> dict[str, SiteSummary]:
-        layers = [(lay.id, lay.role, lay.popup_fields, svc.store.frame(lay.id)) for lay in svc.catalog.site_layers()]
-        return site_summaries(layers, site_inputs(svc))
+    def compute() -> dict[str, VenueSummary]:
+        layers = [(lay.id, lay.role, lay.popup_fields, svc.engine.frame(lay.id)) for lay in svc.catalog.venue_layers()]
+        return venue_summaries(layers, site_inputs(svc))
 
-    return svc.stats.get_or_compute(("sites", svc.data_version(), stamps, svc.catalog.internal_ids()), compute)
+    return svc.stats.get_or_compute(("venues", svc.data_version(), stamps, svc.catalog.internal_ids()), compute)
 
 
 @bp.get("/parks")
-@operation("sites investors compare (parks, markets, science parks): area, industries, targets, distances, zones, "
-           "access statistics", "analysis", responses=ok("the sites"))
+@operation("venues investors compare (parks, markets, science parks): area, industries, targets, distances, zones, "
+           "access statistics", "analysis", responses=ok("the venues"))
 def parks(q):
-    items = [s.to_dict() for s in all_sites(services()).values()]
+    items = [s.to_dict() for s in all_venues(services()).values()]
     return jsonify({"parks": items, "count": len(items)})
 
 
 @bp.get("/parks/compare")
-@operation("sites side by side", "analysis", name_list("ids", "two or more site ids (see /parks), comma-separated",
-                                                          2, 20, required=True), responses=ok("the sites asked for"),
+@operation("venues side by side", "analysis", name_list("ids", "two or more venue ids (see /parks), comma-separated",
+                                                          2, 20, required=True), responses=ok("the venues asked for"),
            not_found=True)
 def parks_compare(q):
-    known = all_sites(services())
+    known = all_venues(services())
     unknown = [i for i in q.ids if i not in known]
     if unknown:
         raise NotFoundError(f"unknown park ids: {', '.join(i[:60] for i in unknown[:10])} (see /parks)")
@@ -130,7 +131,7 @@ def corridor_row(svc: Services, corridor_id: str):
     for layer in svc.catalog.with_role("corridor"):
         fid = corridor_id if corridor_id.startswith(f"{layer.id}.") else f"{layer.id}.{corridor_id}"
         try:
-            return svc.store.feature(layer.id, fid).iloc[0]
+            return svc.engine.feature(layer.id, fid).iloc[0]
         except NotFoundError:
             continue
     raise NotFoundError(f"corridor '{corridor_id[:80]}' does not exist")
@@ -140,7 +141,7 @@ def countries_frame(svc: Services):
     layer = svc.catalog.boundary("country")
     if layer is None:
         raise NotFoundError("the catalog has no country boundary layer (role boundary, boundary_level country)")
-    return svc.store.frame(layer.id)
+    return svc.engine.frame(layer.id)
 
 
 @bp.get("/corridors/<corridor_id>/metrics")
@@ -152,7 +153,7 @@ def corridors_metrics(q, corridor_id: str):
     svc = services()
     row = corridor_row(svc, corridor_id)
     countries = countries_frame(svc)
-    metrics = corridor_metrics(row, countries, q.speed_kmh)  # rail speed; the defaults are in geo.transit
+    metrics = corridor_metrics(row, countries, q.speed_kmh)  # rail speed; the defaults are in geo.analysis.transit
     china = countries.loc[countries["iso3"] == "CHN", "geometry"]
     for raster, path in svc.rasters.with_role("elevation")[:1]:
         if not china.empty:
@@ -167,7 +168,7 @@ def _points(svc: Services, role: str):
     layers = svc.catalog.with_role(role)
     if not layers:
         raise NotFoundError(f"the catalog has no layer of role {role}")
-    return svc.store.frame(layers[0].id)
+    return svc.engine.frame(layers[0].id)
 
 
 @bp.get("/warehouses/near")

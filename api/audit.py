@@ -15,8 +15,8 @@ from api.pagetext import html_links, page_words
 from api.params import F_PAGE, LANG
 from api.services import services
 from api.urls import absolute_url
-from geo.audit_query import MAX_LIMIT, AuditFilter, audit_entries
-from geo.workspace import AUDIT_ACTIONS
+from geo.store.workspace import AUDIT_ACTIONS
+from geo.workspace.audit import MAX_LIMIT, AuditFilter, audit_entries
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("audit", __name__)
@@ -49,7 +49,7 @@ def _page_links(q, matched: int) -> list[dict]:
            "changes, newest first", "audit", *AUDIT_PARAMS, F_PAGE, LANG, role="admin",
            responses=ok("the entries and how many match", JSON, "text/html"))
 def audit(q):
-    entries, matched = audit_entries(services().workspace, _filter(q))
+    entries, matched = audit_entries(services().engine, _filter(q))
     if q.f == "html":
         return _audit_html(q, entries, matched), 200, {"Content-Type": HTML_UTF8, "Cache-Control": "no-store"}
     response = jsonify({"entries": entries, "numberMatched": matched, "numberReturned": len(entries),

@@ -24,7 +24,7 @@ from api.identity import (
 from api.media import HTML_UTF8
 from api.services import services
 from api.urls import path_url
-from geo.errors import InvalidCredentials, TooManyAttempts
+from geo.core.errors import InvalidCredentials, TooManyAttempts
 from webmap.i18n import strings
 
 __all__ = ["bp", "current_user", "require_role"]

@@ -13,8 +13,8 @@ from api.declare import integer, ok, operation
 from api.media import JSON
 from api.services import services
 from api.urls import absolute_url
-from geo.errors import InvalidParameterError, NotFoundError
-from geo.mbtiles import MAX_ZOOM, MBTiles
+from geo.core.errors import InvalidParameterError, NotFoundError
+from geo.tiles.mbtiles import MAX_ZOOM, MBTiles
 
 bp = Blueprint("basemap", __name__)
 BASEMAP_CACHE_CONTROL = "public, max-age=3600"

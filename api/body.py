@@ -1,4 +1,4 @@
-"""The one reader of POST bodies: a JSON document within the size and nesting limits (geo/limits.py), or a clear
+"""The one reader of POST bodies: a JSON document within the size and nesting limits (geo/core/limits.py), or a clear
 413/400 saying which limit was passed. Both POST endpoints use it."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import logging
 
 from flask import Request
 
-from geo.errors import InvalidParameterError, TooLargeError
-from geo.limits import MAX_BODY_BYTES, MAX_JSON_NESTING
+from geo.core.errors import InvalidParameterError, TooLargeError
+from geo.core.limits import MAX_BODY_BYTES, MAX_JSON_NESTING
 
 LOGGER = logging.getLogger(__name__)
 JSON_TYPES = ("application/json", "application/geo+json")

@@ -33,12 +33,12 @@ from api.params import (
 )
 from api.services import services
 from api.urls import absolute_url
-from geo.editing import feature_etag
-from geo.errors import NotFoundError
-from geo.export import DOWNLOADS, export_frame
-from geo.filters import queryables_schema
-from geo.ogccrs import CRS84_URI, offered_crs, transform_geometries
-from geo.serialize import feature_collection, feature_collection_json, feature_dict
+from geo.core.crs import CRS84_URI, offered_crs, transform_geometries
+from geo.core.errors import NotFoundError
+from geo.core.serialize import feature_collection, feature_collection_json, feature_dict
+from geo.query.downloads import DOWNLOADS, export_frame
+from geo.query.filters import queryables_schema
+from geo.workspace.editing import feature_etag
 from layers import Layer
 from webmap.i18n import strings
 
@@ -49,7 +49,7 @@ COLLECTION_ID = Param("collection_id", "collection id (see /collections)",
                       lambda: {"type": "string", "enum": list(services().catalog)}, str, where="path",
                       example=lambda: next(iter(services().catalog)))
 FEATURE_ID = Param("feature_id", "feature id (see the collection's items)", {"type": "string"}, str, where="path",
-                   example=lambda: services().store.first_id(next(iter(services().catalog))))
+                   example=lambda: services().engine.first_id(next(iter(services().catalog))))
 
 
 def _response(description: str, schema: str | None, media: tuple[str, ...], headers: dict | None = None) -> dict:
@@ -60,7 +60,7 @@ def _response(description: str, schema: str | None, media: tuple[str, ...], head
 
 
 def _offered(layer_id: str) -> list[str]:
-    return offered_crs(services().store.bbox(layer_id))
+    return offered_crs(services().engine.bbox(layer_id))
 
 
 def _layer(collection_id: str) -> Layer:
@@ -68,7 +68,7 @@ def _layer(collection_id: str) -> Layer:
     catalog = services().catalog
     if collection_id not in catalog:
         raise NotFoundError(f"collection '{collection_id}' does not exist")
-    services().store.info(collection_id)  # NotFoundError for a layer the build has not written
+    services().engine.info(collection_id)  # NotFoundError for a layer the build has not written
     return catalog[collection_id]
 
 
@@ -93,7 +93,7 @@ def collection_links(layer_id: str) -> list[dict]:
 
 
 def collection_document(layer: Layer, lang: str) -> dict:
-    store = services().store
+    store = services().engine
     return {
         "id": layer.id, "title": layer.title(lang), "description": layer.title_en if lang == "zh" else layer.title_zh,
         "titles": {"zh": layer.title_zh, "en": layer.title_en}, "itemType": "feature", "group": layer.group,
@@ -188,7 +188,7 @@ def collection(q, collection_id: str):
            responses={"200": _response("JSON Schema of the queryables", "queryables", (SCHEMA_JSON, "text/html"))})
 def queryables(q, collection_id: str):
     layer = _layer(collection_id)
-    store = services().store
+    store = services().engine
     schema = queryables_schema(store.schema(collection_id), store.geometry_format(collection_id), layer.title_en,
                                absolute_url(".queryables", collection_id=collection_id))
     if q.f == "html":
@@ -326,7 +326,7 @@ ITEMS_RESPONSE = _response("a page of features (GeoJSON or HTML) or a download w
            per_collection=True)
 def items(q, collection_id: str):
     layer = _layer(collection_id)
-    store = services().store
+    store = services().engine
     req = items_request(q, request.args, store.schema(collection_id), store.geometry_name(collection_id),
                         _offered(collection_id))
     result = store.query(collection_id, req.query)
@@ -370,7 +370,7 @@ def _item_html(layer: Layer, feature_id: str, row, links: list[dict], lang: str)
 def item(q, collection_id: str, feature_id: str):
     layer = _layer(collection_id)
     crs = offered_uri(q.crs, "crs", _offered(collection_id))
-    row = services().store.feature(collection_id, feature_id)
+    row = services().engine.feature(collection_id, feature_id)
     links = item_links(layer, feature_id, q.f)
     if q.f == "html":
         return _item_html(layer, feature_id, row, links, q.lang), 200, {"Content-Type": HTML_UTF8,
@@ -385,11 +385,11 @@ def item(q, collection_id: str, feature_id: str):
 
 def item_document(collection_id: str, feature_id: str, crs: str = CRS84_URI, row=None) -> dict:
     """A feature as GeoJSON (geometry in `crs`)."""
-    row = services().store.feature(collection_id, feature_id) if row is None else row
+    row = services().engine.feature(collection_id, feature_id) if row is None else row
     record = row.drop(columns=row.geometry.name).iloc[0].to_dict()
     return feature_dict(record, transform_geometries(row.geometry, crs)[0])
 
 
 def item_etag(collection_id: str, row) -> str:
     record = row.drop(columns=[row.geometry.name, "feature_id"]).iloc[0].to_dict()
-    return feature_etag(record, row.geometry.iloc[0], services().store.schema(collection_id))
+    return feature_etag(record, row.geometry.iloc[0], services().engine.schema(collection_id))

@@ -18,9 +18,9 @@ from werkzeug.datastructures import MIMEAccept
 
 from api.identity import require_role
 from api.media import ACCEPTED
-from geo.accounts import check_role
-from geo.errors import InvalidParameterError
-from geo.numbers import parse_int, parse_number
+from geo.core.errors import InvalidParameterError
+from geo.core.numbers import parse_int, parse_number
+from geo.workspace.accounts import check_role
 
 LOGGER = logging.getLogger(__name__)
 Schema = Mapping[str, Any] | Callable[[], Mapping[str, Any]]  # a callable: computed when the document is built

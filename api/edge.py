@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.allow import exact_allow
 from api.media import HTML
-from geo.errors import AuthenticationRequired, InvalidParameterError, ServerBusyError, TooManyAttempts
+from geo.core.errors import AuthenticationRequired, InvalidParameterError, ServerBusyError, TooManyAttempts
 from webmap.basemaps import tile_origins
 
 LOGGER = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from api.declare import Body, integer, ok, operation
 from api.media import GEOJSON, JSON
 from api.services import current_user, services
 from api.urls import absolute_url
-from geo.editing import Change, FeatureEditor, feature_history, parse_feature_body
+from geo.workspace.editing import Change, FeatureEditor, feature_history, parse_feature_body
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("edit", __name__)
@@ -35,8 +35,8 @@ WRITE_ERRORS = {"412": {"description": "the feature changed since it was read (I
 
 
 def _editor(collection_id: str) -> FeatureEditor:
-    layer, store = _layer(collection_id), services().store  # editable: checked first (editable_only)
-    return FeatureEditor(services().workspace, layer, store.schema(collection_id), store.geometry_name(collection_id))
+    layer, store = _layer(collection_id), services().engine  # editable: checked first (editable_only)
+    return FeatureEditor(services().engine, layer, store.schema(collection_id), store.geometry_name(collection_id))
 
 
 def _client() -> str | None:
@@ -51,6 +51,7 @@ def _feature_response(collection_id: str, change: Change, status: int) -> Respon
     """The feature as stored now (GeoJSON), its ETag and where it lives."""
     from api.collections import item_document
 
+    services().written()
     response = jsonify(item_document(collection_id, change.feature_id))
     response.status_code = status
     response.headers["Content-Type"] = GEOJSON
@@ -113,7 +114,7 @@ def as_feature(version: dict, feature_id: str) -> dict:
            "editing", COLLECTION_ID, FEATURE_ID, role="editor", editable_only=True, responses=ok("the versions, oldest first", JSON))
 def item_history(q, collection_id: str, feature_id: str):
     editor = _editor(collection_id)
-    versions = [as_feature(v, feature_id) for v in feature_history(services().workspace, editor, feature_id)]
+    versions = [as_feature(v, feature_id) for v in feature_history(editor, feature_id)]
     response = jsonify({"collection": collection_id, "featureId": feature_id, "versions": versions,
                         "links": [{"rel": "self", "type": JSON, "href": absolute_url(
                             ".item_history", collection_id=collection_id, feature_id=feature_id)}]})

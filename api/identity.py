@@ -16,8 +16,8 @@ from flask import Flask, Response, g, request, session
 from markupsafe import escape
 
 from api.services import current_user, services
-from geo.accounts import User, check_role
-from geo.errors import AuthenticationRequired, Forbidden
+from geo.core.errors import AuthenticationRequired, Forbidden
+from geo.workspace.accounts import User, check_role
 
 LOGGER = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -141,7 +141,7 @@ def with_csrf_meta(html: str) -> str:
 def register_identity(app: Flask) -> None:
     """The session cookie (signed with the workspace's `session` key, shared by every worker) and the hooks."""
     settings = services_of(app).settings
-    app.secret_key = services_of(app).workspace.session_key()
+    app.secret_key = services_of(app).engine.session_key()
     app.config.update(SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=(settings.base_url or "").lower().startswith("https://"),

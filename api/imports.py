@@ -19,14 +19,14 @@ from api.pagetext import page_words
 from api.params import F_PAGE, LANG
 from api.services import current_user, services
 from api.urls import absolute_url
-from geo.errors import InvalidParameterError, NotFoundError
-from geo.import_formats import MAX_FILE_BYTES
-from geo.importer import ImportOptions
-from geo.imports import boundary_extents, import_file
-from geo.qc import ImportRefusedError, ImportTooLargeError
-from geo.qc_messages import measure_words
-from geo.workspace_layers import ImportRequest, drop_layer, imported_ids, qc_report_of
-from layers.model import ACCURACIES, GROUPS, ROLES
+from geo.core.errors import InvalidParameterError, NotFoundError
+from geo.imports.formats import MAX_FILE_BYTES
+from geo.imports.pipeline import boundary_extents, import_file
+from geo.imports.qc.messages import measure_words
+from geo.imports.qc.report import ImportRefusedError, ImportTooLargeError
+from geo.imports.reader import ImportOptions
+from geo.workspace.layers import ImportRequest, drop_layer, imported_ids, qc_report_of
+from layers.model import ACCURACIES, GROUPS, LAYER_ROLES
 from webmap.i18n import strings
 
 LOGGER = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ IMPORT_ID = Param("import_id", "the imported collection's id", {"type": "string"
 FIELDS = {  # form field -> (required, JSON schema)
     "id": (True, {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,63}$"}),
     "title_zh": (True, {"type": "string", "maxLength": 200}), "title_en": (True, {"type": "string", "maxLength": 200}),
-    "role": (True, {"type": "string", "enum": list(ROLES)}),
+    "role": (True, {"type": "string", "enum": list(LAYER_ROLES)}),
     "plan_ref": (True, {"type": "string", "pattern": "^§[0-9]{1,2}$"}),
     "group": (False, {"type": "string", "enum": list(GROUPS)}),
     "access": (False, {"type": "string", "enum": ["internal", "public"]}),
@@ -91,7 +91,7 @@ def upload_name(raw: str | None) -> str:
 def _extents() -> dict:
     svc = services()
     return svc.stats.get_or_compute(("import_extents", svc.data_version()),
-                                    lambda: boundary_extents(svc.full_catalog(), svc.store))
+                                    lambda: boundary_extents(svc.full_catalog(), svc.engine))
 
 
 def _wants_html() -> bool:
@@ -117,11 +117,12 @@ def create_import(q):
         path = Path(workdir) / name
         upload.save(path)
         try:
-            layer, report = import_file(svc.workspace, path, options, layer_request, current_user().name,
+            layer, report = import_file(svc.engine, path, options, layer_request, current_user().name,
                                         request.remote_addr, _extents(), set(svc.full_catalog()))
         except ImportRefusedError as exc:  # too large: 413, else 422; with the report either way
             status = 413 if isinstance(exc, ImportTooLargeError) else 422
             return _report_response(exc.report.to_dict(), None, status, str(exc))
+    svc.written()
     return _report_response(report, layer.id, 201)
 
 
@@ -166,7 +167,7 @@ def qc_page(report: dict, layer_id: str | None, lang: str, refusal: str | None =
            responses=ok("the form", "text/html"))
 def import_form(q):
     w = page_words(q.lang)["qc"]
-    html = render("import_form.html", title=w["form_title"], w=w, roles=ROLES, groups=GROUPS, accuracies=ACCURACIES,
+    html = render("import_form.html", title=w["form_title"], w=w, roles=LAYER_ROLES, groups=GROUPS, accuracies=ACCURACIES,
                   accuracy_words=strings(q.lang)["accuracies"],
                   csrf=csrf_token(), imported=imported_titles(q.lang), lang=q.lang,
                   max_mb=MAX_FILE_BYTES // 2**20)
@@ -176,7 +177,7 @@ def import_form(q):
 def imported_titles(lang: str) -> list[tuple[str, str]]:
     """(id, title in the page language) of the imported layers the reader sees."""
     catalog = services().catalog
-    return [(i, catalog[i].title(lang)) for i in imported_ids(services().workspace) if i in catalog]
+    return [(i, catalog[i].title(lang)) for i in imported_ids(services().engine) if i in catalog]
 
 
 @bp.get("/imports/<import_id>")
@@ -185,7 +186,7 @@ def imported_titles(lang: str) -> list[tuple[str, str]]:
 def import_report(q, import_id: str):
     if import_id not in services().catalog:
         raise NotFoundError(f"no import '{import_id[:64]}'")
-    report = qc_report_of(services().workspace, import_id)
+    report = qc_report_of(services().engine, import_id)
     if q.f == "html":
         return qc_page(report, import_id, q.lang), 200, {"Content-Type": HTML_UTF8, "Cache-Control": "no-store"}
     response = jsonify({"report": report, "collection": import_id})
@@ -199,5 +200,6 @@ def import_report(q, import_id: str):
 def delete_import(q, import_id: str):
     if import_id not in services().catalog:
         raise NotFoundError(f"no import '{import_id[:64]}'")
-    drop_layer(services().workspace, import_id, current_user().name, request.remote_addr)
+    drop_layer(services().engine, import_id, current_user().name, request.remote_addr)
+    services().written()
     return Response(status=204, headers={"Cache-Control": "no-store"})

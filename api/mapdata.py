@@ -5,7 +5,7 @@ version."""
 from __future__ import annotations
 
 from api.services import Services
-from geo.serialize import feature_collection
+from geo.core.serialize import feature_collection
 from layers import Layer
 
 BASE_LEVELS = ("county", "city")  # drawn in this order: the city's outline over the county lines
@@ -32,7 +32,7 @@ def base_frames(svc: Services) -> list[tuple[Layer, object]]:
     def compute():
         out = []
         for layer in base_layers(svc):
-            frame = svc.store.frame(layer.id)[["feature_id", "name_zh", "name_en", "geometry"]].copy()
+            frame = svc.engine.frame(layer.id)[["feature_id", "name_zh", "name_en", "geometry"]].copy()
             frame["geometry"] = frame.geometry.simplify(OUTLINE_TOLERANCE_DEG, preserve_topology=True)
             out.append((layer, frame))
         return out

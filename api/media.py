@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.export import DOWNLOADS
+from geo.query.downloads import DOWNLOADS
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"

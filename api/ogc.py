@@ -14,8 +14,8 @@ from api.params import F_PAGE
 from api.services import services
 from api.tiles import CONFORMANCE as TILES_CONFORMANCE
 from api.urls import absolute_url
-from geo.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
-from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
+from geo.core.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
+from geo.query.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
 
 bp = Blueprint("ogc", __name__)
 TITLE = "义乌规划地图服务 · Yiwu planning map service"

@@ -11,8 +11,8 @@ from flask import current_app
 
 from api.declare import Operation, declared
 from api.services import services
-from geo.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
-from geo.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
+from geo.core.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
+from geo.query.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
 
 _PATH_VAR = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -86,7 +86,7 @@ def operation_object(op: Operation, op_id: str, path_vars: list[str], extra: lis
 
 
 def _queryable_params(layer_id: str) -> list[dict]:
-    kinds = services().store.schema(layer_id)
+    kinds = services().engine.schema(layer_id)
     return [{"name": name, "in": "query", "required": False, "description": f"features whose {name} equals this value",
              "schema": {"type": kind}} for name, kind in kinds.items() if name not in ("f", "lang")]
 

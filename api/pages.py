@@ -10,7 +10,7 @@ from api.media import HTML_UTF8, JSON
 from api.ogc import LANDING_F, landing_format, landing_response
 from api.services import services
 from api.urls import path_url
-from geo.errors import NotFoundError
+from geo.core.errors import NotFoundError
 from webmap.assets import STATIC_DIR, VENDOR_FILES
 from webmap.build import build_map
 from webmap.i18n import strings
@@ -33,7 +33,7 @@ def render_view(view_id: str, lang: str) -> str:
     key = (view_id, lang, svc.data_version(), svc.catalog.internal_ids())
 
     def build() -> str:
-        fmap = build_map(VIEWS[view_id], svc.catalog, svc.store, path_url, lang,
+        fmap = build_map(VIEWS[view_id], svc.catalog, svc.engine, path_url, lang,
                          tianditu_key=svc.settings.tianditu_key, rasters=svc.rasters.catalog)
         return fmap.get_root().render()
 

@@ -10,7 +10,7 @@ import re
 from numbers import Number
 
 from api.media import GEOJSON, HTML, JSON, OPENAPI_JSON, PDF, SCHEMA_JSON
-from geo.export import DOWNLOADS
+from geo.query.downloads import DOWNLOADS
 from webmap.i18n import strings
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -153,7 +153,7 @@ def with_lang(url: str, lang: str) -> str:
 
 
 def progress_reason(item: dict, lang: str) -> str:
-    """Why an indicator has its light, in the page language (geo/indicators.py decides the light; its `reason` is
+    """Why an indicator has its light, in the page language (geo/analysis/indicators.py decides the light; its `reason` is
     the English of the JSON)."""
     words = page_words(lang)["indicators"]
     progress = item["progress"]

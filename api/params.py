@@ -10,12 +10,12 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from api.declare import LANG, Param, choice, formats, integer, name_list, number_list, text
-from geo.cql2 import FILTER_LANGS, MAX_FILTER_CHARS, parse_filter
-from geo.errors import InvalidParameterError
-from geo.filters import check_filter, parse_sortby
-from geo.limits import MAX_ITEMS_LIMIT
-from geo.ogccrs import CRS84_URI, SPELLINGS, bbox_to_crs84, crs_spellings, normalise_uri, pyproj_crs
-from geo.store import ItemsQuery
+from geo.core.crs import CRS84_URI, SPELLINGS, bbox_to_crs84, crs_spellings, normalise_uri, pyproj_crs
+from geo.core.errors import InvalidParameterError
+from geo.core.limits import MAX_ITEMS_LIMIT
+from geo.query.cql2 import FILTER_LANGS, MAX_FILTER_CHARS, parse_filter
+from geo.query.filters import check_filter, parse_sortby
+from geo.store.base import ItemsQuery
 
 DEFAULT_LIMIT = 10
 PAGE_FORMATS = ("json", "html")

@@ -22,11 +22,11 @@ from api.pagetext import (
     with_unit,
 )
 from api.services import services
-from geo.serialize import json_value
+from geo.core.serialize import json_value
 
 bp = Blueprint("plan", __name__)
 FIGURES_F = formats("json", "html", description="json (default) or html (a page with the table)")
-# the build's wording of a counted figure's note (geo/build.py, geo/sources.py), read back to say it in the page
+# the build's wording of a counted figure's note (geo/build/pipeline.py, geo/build/sources.py), read back to say it in the page
 # language; a note that does not match is shown as it is
 COUNTED = re.compile(r"reported (?P<reported>\d+) of (?P<target>[\d.]+) mapped as sites"
                      r"(?: \((?P<value>\d+) reported in total in (?P<countries>\d+) countries and regions, as of "
@@ -82,7 +82,7 @@ def figure_rows(rows: list[dict], lang: str) -> list[dict]:
 @operation("the reconciliation: each plan figure beside the measured value", "analysis", FIGURES_F, LANG,
            responses=ok("the figures (JSON) or a page with the table (HTML)", "application/json", "text/html"))
 def plan_figures(q):
-    figures = services().store.plan_figures()
+    figures = services().engine.plan_figures()
     figures = figures[figures["layer"].isin(list(services().catalog))]  # the rows of the layers the user may see
     rows = [{k: json_value(v) for k, v in rec.items()} for rec in figures.to_dict(orient="records")]
     if q.f == "html":
@@ -104,7 +104,7 @@ def healthz(q):
 @operation("readiness: the data answers — feature counts of the layers you may see, build time, data version",
            "other", responses=ok("the status"))
 def readyz(q):
-    store = services().store
+    store = services().engine
     counts = {layer_id: store.count(layer_id) for layer_id in services().catalog}
     info = store.build_info()
     return jsonify({"status": "ok", "layers": counts, "built_at": info.get("built_at"),

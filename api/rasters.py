@@ -13,10 +13,10 @@ from api.declare import LANG, Body, Param, choice, integer, number, number_list,
 from api.media import JSON, PNG
 from api.services import services
 from api.urls import absolute_url
-from geo.errors import InvalidParameterError
-from geo.limits import MAX_BODY_BYTES, MAX_PERCENTILES, MAX_VERTICES, MAX_ZONES
-from geo.raster_stats import DEFAULT_PERCENTILES, Zone, read_band, statistics, zonal_statistics, zones_from_geojson
-from geo.raster_tiles import COLORMAPS, TileStyle, describe, point_value, render_tile
+from geo.core.errors import InvalidParameterError
+from geo.core.limits import MAX_BODY_BYTES, MAX_PERCENTILES, MAX_VERTICES, MAX_ZONES
+from geo.rasters.stats import DEFAULT_PERCENTILES, Zone, read_band, statistics, zonal_statistics, zones_from_geojson
+from geo.rasters.tiles import COLORMAPS, TileStyle, describe, point_value, render_tile
 from layers.raster_model import RasterLayer
 
 bp = Blueprint("rasters", __name__)
@@ -148,7 +148,7 @@ def point(q, raster_id: str):
 
 def layer_zones(layer_id: str) -> list[Zone]:
     """The polygons of a catalog layer as zones, within the zone limit."""
-    frame = services().store.frame(layer_id)
+    frame = services().engine.frame(layer_id)
     if len(frame) > MAX_ZONES:
         raise InvalidParameterError("layer", f"'{layer_id}' has {len(frame):,} features; zonal statistics take at "
                                     f"most {MAX_ZONES:,} zones")

@@ -1,6 +1,6 @@
-"""The site report as a planner hands it in (POST /analysis/site?f=html|pdf): the report of geo/site.py in the page
-language, with the site's position and areas (geo/site_sheet.py), the date, the data version and build, the sources
-of every layer used, a legend, an interactive map for the screen and a static SVG map (geo/svgmap.py) for print and
+"""The site report as a planner hands it in (POST /analysis/site?f=html|pdf): the report of geo/analysis/site.py in the page
+language, with the site's position and areas (geo/analysis/site_sheet.py), the date, the data version and build, the sources
+of every layer used, a legend, an interactive map for the screen and a static SVG map (webmap/svgmap.py) for print and
 PDF - one colour per zone layer from the catalog's styles, over the app's own city and county outlines."""
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from api.identity import with_csrf_meta
 from api.mapdata import base_frames, layer_style
 from api.pagetext import clause_label, code_label, other_lang, page_words
 from api.services import Services
-from geo.serialize import feature_collection
-from geo.site import check_site_geometry
-from geo.site_sheet import site_position
-from geo.svgmap import SvgLayer, SvgStyle, svg_map
+from geo.analysis.site import check_site_geometry
+from geo.analysis.site_sheet import site_position
+from geo.core.serialize import feature_collection
 from layers import Layer
+from layers.model import VENUE_ROLES
 from webmap.i18n import report_text, strings
+from webmap.svgmap import SvgLayer, SvgStyle, svg_map
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SITE_STYLE = {"color": "#ae3ec9", "weight": 3, "fill_color": "#ae3ec9", "fill_opacity": 0.12}  # no layer uses it
 MIN_HALF_SPAN_DEG = 0.015  # a point site still shows about 3 km around it
-SITE_ROLE_ORDER = ("park", "market", "science_park")
 
 
 def svg_style(style: dict, fill: bool = True, hatch: bool = False) -> SvgStyle:
@@ -63,17 +63,17 @@ def zone_frames(svc: Services, zones: list[dict]) -> dict[str, gpd.GeoDataFrame]
     """The features the site touches, by layer (catalog order of first touch)."""
     out: dict[str, list] = {}
     for z in zones:
-        out.setdefault(z["layer"], []).append(svc.store.feature(z["layer"], z["id"]))
+        out.setdefault(z["layer"], []).append(svc.engine.feature(z["layer"], z["id"]))
     return {layer_id: gpd.GeoDataFrame(gpd.pd.concat(frames, ignore_index=True), crs=frames[0].crs)
             for layer_id, frames in out.items()}
 
 
-def used_layers(svc: Services, zone_ids: list[str], site_roles: list[str]) -> list[Layer]:
-    """Every layer the report reads: the zones touched, hubs, corridors, the nearest sites' layers, the city (inside
+def used_layers(svc: Services, zone_ids: list[str], venue_roles: list[str]) -> list[Layer]:
+    """Every layer the report reads: the zones touched, hubs, corridors, the nearest venues' layers, the city (inside
     Yiwu) and the base outlines."""
     cat = svc.catalog
     layers = [cat[i] for i in zone_ids] + cat.with_role("hub") + cat.with_role("corridor")
-    layers += [lay for lay in cat.site_layers() if lay.role in site_roles]
+    layers += [lay for lay in cat.venue_layers() if lay.role in venue_roles]
     layers += [lay for level in ("city", "county") if (lay := cat.boundary(level)) is not None]
     return list({lay.id: lay for lay in layers}.values())
 
@@ -115,7 +115,7 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
     geom = check_site_geometry(geom)[0]  # as the report measured it (an invalid polygon repaired)
     position = site_position(geom)
     zones = zone_frames(svc, report["zones"])
-    info = svc.store.build_info()
+    info = svc.engine.build_info()
     cat = svc.catalog
     zone_rows = [{"layer": cat[z["layer"]].title(lang), "name": z[name_key] or z["name_zh"],
                   "overlap_km2": z["overlap_km2"], "overlap_pct": z["overlap_pct"],
@@ -127,11 +127,11 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
     corridor = report.get("nearest_corridor")
     nearest = [{"role": words["roles"].get(role, role), "name": d[name_key] or d["name_zh"],
                 "distance_km": d["distance_km"]}
-               for role in SITE_ROLE_ORDER if (d := report["nearest_sites"].get(role))]
+               for role in VENUE_ROLES if (d := report["nearest_venues"].get(role))]
     sources = [{"title": lay.title(lang), "source": lay.source, "source_lang": other_lang(lay.source, lang),
                 "licence": lay.licence, "licence_lang": other_lang(lay.licence, lang),
                 "accuracy": code_label("accuracy", lay.accuracy, lang)}
-               for lay in used_layers(svc, list(zones), list(report["nearest_sites"]))]
+               for lay in used_layers(svc, list(zones), list(report["nearest_venues"]))]
     legend = [_legend_entry(t["site"], SITE_STYLE, "site")]
     legend += [_legend_entry(cat[i].title(lang), layer_style(cat[i]), "area", cat[i].accuracy == "schematic")
                for i in zones]

@@ -12,8 +12,8 @@ from api.declare import choice, integer, ok, operation
 from api.media import JSON, MVT
 from api.services import services
 from api.urls import absolute_url
-from geo.errors import InvalidParameterError
-from geo.tiles import (
+from geo.core.errors import InvalidParameterError
+from geo.tiles.mvt import (
     MAX_ZOOM,
     TMS,
     TMS_ID,
@@ -59,7 +59,7 @@ def tilesets(q, collection_id: str):
 @operation("a collection's tileset: zoom range, tile matrix limits, the MVT layer and its properties", "tiles",
            COLLECTION_ID, TMS_PARAM, responses=ok("the tileset metadata"))
 def tileset(q, collection_id: str, tileMatrixSetId: str):
-    layer, store = _layer(collection_id), services().store
+    layer, store = _layer(collection_id), services().engine
     info = store.info(collection_id)
     minzoom = tile_minzoom(info.count, info.bbox)
     fields = {f: {"type": info.schema.get(f, "string")} for f in ("feature_id", *tile_fields(layer))}
@@ -85,7 +85,7 @@ def tile_fields(layer) -> tuple[str, ...]:
     fetches the feature by id — and the style's class field."""
     class_field = [layer.style["class_field"]] if layer.style.get("class_field") else []
     class_field += ["mode"] if layer.style.get("mode_colors") else []
-    large = services().store.info(layer.id).large
+    large = services().engine.info(layer.id).large
     fields = [] if large else list(layer.popup_fields)
     return tuple(dict.fromkeys([*fields, *class_field]))
 
@@ -93,7 +93,7 @@ def tile_fields(layer) -> tuple[str, ...]:
 @bp.get("/collections/<collection_id>/tiles/<tileMatrixSetId>/tilejson.json")
 @operation("TileJSON 3.0 of a collection's vector tiles", "tiles", COLLECTION_ID, TMS_PARAM, responses=ok("TileJSON"))
 def tilejson(q, collection_id: str, tileMatrixSetId: str):
-    layer, info = _layer(collection_id), services().store.info(collection_id)
+    layer, info = _layer(collection_id), services().engine.info(collection_id)
     west, south, east, north = info.bbox
     minzoom = tile_minzoom(info.count, info.bbox)
     template = _tiles_template(collection_id).replace("{tileMatrix}/{tileRow}/{tileCol}", "{z}/{y}/{x}")
@@ -120,11 +120,11 @@ def _address(q) -> TileAddress:
            responses=ok("the tile", MVT))
 def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: str, tileCol: str):
     layer, svc = _layer(collection_id), services()
-    info, address = svc.store.info(collection_id), _address(q)
+    info, address = svc.engine.info(collection_id), _address(q)
     check_address(address, info.bbox, tile_minzoom(info.count, info.bbox), collection_id)
     key = ("mvt", collection_id, svc.data_version(), address)
 
-    data = svc.tiles.get_or_compute(key, lambda: svc.store.tile(collection_id, address, tile_fields(layer)))
+    data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, tile_fields(layer)))
     cache = "no-cache" if layer.editable else TILE_CACHE_CONTROL  # an edit shows at once: revalidate by ETag
     response = Response(data, mimetype=MVT, headers={"Cache-Control": cache})
     response.set_etag(hashlib.sha1(data, usedforsecurity=False).hexdigest())

@@ -4,8 +4,6 @@ Host header can never reach a link, nor a cache in front of the service."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import current_app, request, url_for
 
 
@@ -23,7 +21,3 @@ def path_url(endpoint: str, **values) -> str:
     """The path (relative to the host) of an endpoint, for pages that link within the service."""
     return url_for(endpoint, **{k: v for k, v in values.items() if v is not None})
 
-
-def with_query(url: str, **params) -> str:
-    pairs = {k: v for k, v in params.items() if v is not None}
-    return url + ("?" + urlencode(pairs) if pairs else "")

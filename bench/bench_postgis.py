@@ -18,8 +18,8 @@ import morecantile
 from bench.bench_large import case_paths
 from bench.load import median_ms, sequential_ms, wrk
 from bench.servers import free_port, parcel_data, serving
-from geo.build import build
-from geo.settings import load_settings
+from geo.build.pipeline import build
+from geo.core.settings import load_settings
 from tools.pgcluster import cluster
 
 COUNT = 1_000_000

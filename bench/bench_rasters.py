@@ -11,8 +11,8 @@ from pathlib import Path
 
 import morecantile
 
-from geo.build import stored_fingerprint
-from geo.raster_build import build_rasters
+from geo.build.pipeline import stored_fingerprint
+from geo.rasters.build import build_rasters
 from layers import load_catalog
 
 TILE_ZOOMS = (11, 12, 13)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geo.store import FeatureStore, ItemsQuery
+from geo.store.base import ItemsQuery
+from geo.store.gpkg import GeoPackageReader
 from layers import load_catalog
 
 REPEATS = 20
@@ -26,13 +27,13 @@ def _median_ms(fn, repeats: int = REPEATS) -> float:
 
 def run(data_dir: Path) -> list[dict]:
     catalog = load_catalog(data_dir=data_dir)
-    store = FeatureStore(data_dir / "build" / "yiwu.gpkg", list(catalog))
+    store = GeoPackageReader(data_dir / "build" / "yiwu.gpkg", list(catalog))
     rng = np.random.default_rng(42)
     return [_bbox_case(store, layer_id, size, rng)
             for layer_id, size in (("world_countries", 10.0), ("overseas_warehouses", 20.0), ("corridors", 5.0))]
 
 
-def _bbox_case(store: FeatureStore, layer_id: str, size: float, rng: np.random.Generator) -> dict:
+def _bbox_case(store: GeoPackageReader, layer_id: str, size: float, rng: np.random.Generator) -> dict:
     frame = store.frame(layer_id)
     corners = zip(rng.uniform(-170, 150, 50), rng.uniform(-60, 60, 50), strict=True)
     boxes = [(x, y, x + size, y + size) for x, y in corners]

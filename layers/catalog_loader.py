@@ -20,7 +20,7 @@ from layers.model import (
     FIGURE_MEASURES,
     GEOMETRIES,
     GROUPS,
-    ROLES,
+    LAYER_ROLES,
     SITED_MEASURES,
     Layer,
     PlanFigure,
@@ -172,7 +172,7 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     title = entry.child("title", entry.get("title", dict))
     source = entry.child("source", entry.get("source", dict))
     style = entry.get("style", dict, {})
-    role = entry.choice("role", ROLES)
+    role = entry.choice("role", LAYER_ROLES)
     builder = source.choice("builder", BUILDERS, "file")
     editable = entry.get("editable", bool, False)
     if editable and builder != "import":

@@ -8,14 +8,14 @@ from types import MappingProxyType
 
 GROUPS = ("zones", "parks", "markets", "logistics", "corridors", "warehouses", "context")
 # What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
-ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "place",
+LAYER_ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "place",
          "context")
 # The group an imported layer of a role joins unless told otherwise (others: context).
 ROLE_GROUPS = {"zone": "zones", "park": "parks", "market": "markets", "science_park": "markets", "hub": "logistics",
                "node": "logistics", "corridor": "corridors", "warehouse": "warehouses"}
 # Roles whose polygons a site report measures overlaps with, and whose features are compared like parks.
 AREA_ROLES = ("zone", "park", "market", "science_park")
-SITE_ROLES = ("park", "market", "science_park")
+VENUE_ROLES = ("park", "market", "science_park")
 # A boundary layer's level; `city` is the plan's own city (Yiwu): the extent of site checks and rasters.
 BOUNDARY_LEVELS = ("country", "province", "county", "city")
 AUDIENCES = ("planner", "investor", "logistics")
@@ -93,7 +93,7 @@ class Layer:
     catalog_file: str = ""
     access: str = "public"  # public | internal (invisible to anonymous users everywhere)
     boundary_level: str | None = None  # role boundary only
-    # role hub: what site summaries measure (key -> port_type; the nearest hub of that type)
+    # role hub: what venue summaries measure (key -> port_type; the nearest hub of that type)
     summary_distances: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     editable: bool = False  # editors may change its features (OGC API – Features Part 4); imported layers only
 

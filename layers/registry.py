@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from layers.model import AREA_ROLES, SITE_ROLES, Layer
+from layers.model import AREA_ROLES, VENUE_ROLES, Layer
 
 
 class Catalog(Mapping[str, Layer]):
@@ -48,9 +48,9 @@ class Catalog(Mapping[str, Layer]):
         """Polygon layers a site's overlap is measured with (zones, parks, markets, science parks)."""
         return [layer for layer in self.with_role(*AREA_ROLES) if layer.geometry == "polygon"]
 
-    def site_layers(self) -> list[Layer]:
+    def venue_layers(self) -> list[Layer]:
         """Layers whose features are summarised and compared like parks (parks, markets, science parks)."""
-        return self.with_role(*SITE_ROLES)
+        return self.with_role(*VENUE_ROLES)
 
     def boundary(self, level: str) -> Layer | None:
         """The first boundary layer of a level (`city` is the plan's own city)."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.build import build
-from geo.settings import load_settings
+from geo.build.pipeline import build
+from geo.core.settings import load_settings
 from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,11 +18,11 @@ import shapely
 import yaml
 
 from api.params import DOWNLOAD_FORMATS
-from geo.build import build
-from geo.importer import ImportOptions
-from geo.imports import import_file
-from geo.settings import load_settings
-from geo.workspace_layers import ImportRequest
+from geo.build.pipeline import build
+from geo.core.settings import load_settings
+from geo.imports.pipeline import import_file
+from geo.imports.reader import ImportOptions
+from geo.workspace.layers import ImportRequest
 from layers import CatalogError, load_catalog
 from layers.catalog_loader import parse_entry
 from layers.raster_loader import load_raster_catalog
@@ -204,7 +204,7 @@ def test_the_raster_class_map_is_made_of_public_layers_only(hidden):
 
 
 def test_an_imported_layer_is_internal_unless_published_public(hidden, tmp_path):
-    """Imports default to `access: internal` (geo/workspace_layers.py): the merged catalog hides them the same way."""
+    """Imports default to `access: internal` (geo/workspace/layers.py): the merged catalog hides them the same way."""
     app, _ = hidden
     svc = app.extensions["yiwu"]
     path = tmp_path / "office_points.geojson"
@@ -213,7 +213,7 @@ def test_an_imported_layer_is_internal_unless_published_public(hidden, tmp_path)
          "geometry": {"type": "Point", "coordinates": [120.07, 29.31]}}]}), encoding="utf-8")
     for layer_id, access in (("office_internal", "internal"), ("office_public", "public")):
         request = ImportRequest(layer_id, "办公点", "Office points", "context", "§9", "test", access=access)
-        import_file(svc.workspace, path, ImportOptions(), request, "test", None, {}, set(svc.built_catalog))
+        import_file(svc.engine, path, ImportOptions(), request, "test", None, {}, set(svc.built_catalog))
     client = anonymous(hidden)
     listed = {c["id"] for c in client.get("/collections").get_json()["collections"]}
     assert "office_public" in listed and "office_internal" not in listed

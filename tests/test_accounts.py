@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from api.declare import operation
 from geo.__main__ import main as geo_command
-from geo.accounts import MAX_FAILURES, Accounts, User
-from geo.errors import ConflictError, InvalidParameterError, NotFoundError
-from geo.workspace import AUDIT, USERS, Workspace
+from geo.core.errors import ConflictError, InvalidParameterError, NotFoundError
+from geo.core.settings import load_settings
+from geo.store import open_engine
+from geo.store.workspace import AUDIT, USERS
+from geo.workspace.accounts import MAX_FAILURES, Accounts, User
 from server import create_app
 from webmap.i18n import HTML_LANGS
 
@@ -46,12 +48,12 @@ def accounts(app) -> Accounts:
 
 
 def user_row(app, name: str):
-    with app.extensions["yiwu"].workspace.read() as con:
+    with app.extensions["yiwu"].engine.read() as con:
         return con.execute(select(USERS).where(USERS.c.name == name)).one()
 
 
 def audit_rows(app, action: str) -> list:
-    with app.extensions["yiwu"].workspace.read() as con:
+    with app.extensions["yiwu"].engine.read() as con:
         return con.execute(select(AUDIT).where(AUDIT.c.action == action).order_by(AUDIT.c.seq)).all()
 
 
@@ -123,7 +125,7 @@ class CountingHasher(PasswordHasher):
 
 
 def test_a_login_rehashes_old_parameters_and_unknown_names_cost_a_verification(tmp_path):
-    workspace = Workspace.embedded(tmp_path / "workspace.gpkg")
+    workspace = open_engine(load_settings({"data_dir": tmp_path, "workspace_path": tmp_path / "workspace.gpkg"}), [])
     weak = Accounts(workspace, PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
     weak.add_user("old_params", "viewer", PASSWORD, actor="test")
     hasher = CountingHasher()

@@ -104,7 +104,7 @@ def test_madrid_metrics_countries_in_order(client, gpkg):
     line = pyogrio.read_dataframe(gpkg, layer="corridors").set_index("feature_id").loc["corridors.yxo_madrid", "geometry"]
     length = GEOD.geometry_length(line) / 1000
     assert m["length_km"] == pytest.approx(length, rel=0.002)
-    moving_days = 13052 / 40 / 24  # moving time runs over the published track length (geo/transit.py)
+    moving_days = 13052 / 40 / 24  # moving time runs over the published track length (geo/analysis/transit.py)
     assert m["moving_days"] == pytest.approx(moving_days, rel=0.002)
     assert m["transit_days"] == pytest.approx(moving_days + m["dwell_hours"] / 24, abs=0.01)
     assert m["difference_km"] == pytest.approx(m["length_km"] - 13052, abs=0.1)

@@ -17,7 +17,7 @@ import rasterio
 from PIL import Image
 from rasterio.transform import from_bounds
 
-from geo.errors import SourceError
+from geo.core.errors import SourceError
 from server import create_app
 
 YIWU = (120.075, 29.306)  # the city centre (GeoNames 1786770, Yiwu)

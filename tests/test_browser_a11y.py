@@ -26,8 +26,8 @@ from a11y_support import (
 )
 from browser_support import chromium, pytestmark, screen_point, screenshot, serve, wait_idle  # noqa: F401  (pytestmark)
 
-from geo.build import build
-from geo.settings import load_settings
+from geo.build.pipeline import build
+from geo.core.settings import load_settings
 from server import create_app
 from webmap.i18n import HTML_LANGS
 

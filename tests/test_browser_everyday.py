@@ -498,8 +498,8 @@ TOWNS = [("fotang", "佛堂镇", "Fotang Town", 120.0755, 29.1916), ("choucheng"
 def towns_site(tmp_path_factory, data_dir):
     """The session's data plus a small test-only layer of role `place` (towns as points with name_zh/name_en) for an
     audience other than the planner's, built and served with a browser of its own."""
-    from geo.build import build
-    from geo.settings import load_settings
+    from geo.build.pipeline import build
+    from geo.core.settings import load_settings
     from server import create_app
 
     root = tmp_path_factory.mktemp("towns")

@@ -153,7 +153,7 @@ def test_tools_are_on_every_page(browser, base_url):
 
 
 def test_amap_basemap_shifts_overlays_to_gcj02_and_back(browser, base_url):
-    from geo.crs import wgs84_to_gcj02
+    from geo.core.crs import wgs84_to_gcj02
 
     open_page(browser, base_url, "/map/planner#map=14/29.30000/120.00000")
     show_tab(browser, "layers")

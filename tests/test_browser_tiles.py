@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.parcels import catalog_entry, parcels
-from geo.build import build
-from geo.settings import load_settings
+from geo.build.pipeline import build
+from geo.core.settings import load_settings
 from server import create_app
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent

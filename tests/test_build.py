@@ -10,10 +10,10 @@ import pytest
 import shapely
 from pyproj import Geod, Transformer
 
-from geo.build import build
-from geo.errors import ReconciliationError
-from geo.settings import load_settings
-from geo.sources import split_antimeridian
+from geo.build.pipeline import build
+from geo.build.sources import split_antimeridian
+from geo.core.errors import ReconciliationError
+from geo.core.settings import load_settings
 
 GEOD = Geod(ellps="WGS84")
 LAYERS = ["yiwu_boundary", "yixi_84", "second_ring_266", "world_capital_of_light", "green_power_town",

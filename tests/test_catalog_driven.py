@@ -14,8 +14,8 @@ import shapely
 import yaml
 from pyproj import Transformer
 
-from geo.build import build
-from geo.settings import load_settings
+from geo.build.pipeline import build
+from geo.core.settings import load_settings
 from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ def test_the_new_zone_and_park_are_in_the_site_report(grown):
     overlaps = {z["layer"]: z for z in report["zones"]}
     assert overlaps["test_zone"]["overlap_pct"] == pytest.approx(100, abs=0.01)
     assert overlaps["test_park"]["overlap_pct"] == pytest.approx(PARK_KM2 / ZONE_KM2 * 100, rel=0.01)
-    assert report["nearest_sites"]["park"]["id"] == "test_park.b"
+    assert report["nearest_venues"]["park"]["id"] == "test_park.b"
 
 
 def test_the_new_area_figures_are_reconciled(grown):

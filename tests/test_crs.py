@@ -4,8 +4,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.crs import gcj02_frame_to_wgs84, gcj02_to_wgs84, require_crs, wgs84_to_gcj02
-from geo.errors import CRSMismatchError
+from geo.core.crs import gcj02_frame_to_wgs84, gcj02_to_wgs84, require_crs, wgs84_to_gcj02
+from geo.core.errors import CRSMismatchError
 
 GEOD = Geod(ellps="WGS84")
 

@@ -18,18 +18,18 @@ import pytest
 import shapely
 from sqlalchemy import select
 
-from geo.editing import FeatureEditor, feature_etag, feature_history, parse_feature_body
-from geo.errors import (
+from geo.core.errors import (
     ConflictError,
     InvalidGeometryError,
     InvalidParameterError,
     PreconditionFailedError,
     PreconditionRequiredError,
 )
-from geo.postgis import PostGISStore
-from geo.store import FeatureStore
-from geo.workspace import AUDIT, Workspace
-from geo.workspace_layers import ImportRequest, catalog_entry, drop_layer, imported_ids, publish_layer
+from geo.core.settings import load_settings
+from geo.store import open_engine
+from geo.store.workspace import AUDIT
+from geo.workspace.editing import FeatureEditor, feature_etag, feature_history, parse_feature_body
+from geo.workspace.layers import ImportRequest, catalog_entry, drop_layer, imported_ids, publish_layer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOXES = [shapely.box(120.07 + i * 0.01, 29.30, 120.075 + i * 0.01, 29.305) for i in range(3)]
@@ -41,28 +41,55 @@ def parcels() -> gpd.GeoDataFrame:
                             geometry=BOXES, crs="EPSG:4326")
 
 
+def workspace_settings(tmp_path, url: str | None) -> dict:
+    """The settings of an engine whose workspace is the test's own (no build needed: only the workspace is used)."""
+    if url is None:
+        return {"data_dir": str(tmp_path), "workspace_path": str(tmp_path / "ws.gpkg")}
+    return {"data_dir": str(tmp_path), "database_url": url, "workspace_schema": f"ws_{uuid.uuid4().hex[:8]}"}
+
+
 @pytest.fixture(params=("gpkg", "postgis"))
 def workspace(request, tmp_path):
-    if request.param == "gpkg":
-        yield Workspace.embedded(tmp_path / "ws.gpkg"), None
-        return
-    url = request.getfixturevalue("postgres_url")
-    yield Workspace.postgis(url, f"ws_{uuid.uuid4().hex[:8]}"), url
+    url = None if request.param == "gpkg" else request.getfixturevalue("postgres_url")
+    settings = workspace_settings(tmp_path, url)
+    engine = open_engine(load_settings(settings), [])
+    yield engine, settings
+    engine.close()
 
 
-def reader(workspace, url, layer_ids):
-    if url is None:
-        return FeatureStore(workspace.gpkg, layer_ids)
-    return PostGISStore(url, workspace.schema, layer_ids, pool_size=1)
+class FreshReader:
+    """The imported layers as a new request reads them: each call takes the workspace's version now."""
+
+    def __init__(self, engine, layer_ids):
+        self.engine = engine
+        engine.set_imported(layer_ids)
+
+    def __getattr__(self, name):
+        reader = self.engine.imported
+        reader.refresh(reader.read_version())
+        return getattr(reader, name)
+
+    def schema(self, layer_id):
+        return self.info(layer_id).schema
+
+    def count(self, layer_id):
+        return self.info(layer_id).count
+
+    def geometry_name(self, layer_id):
+        return self.table(layer_id).geometry
+
+
+def reader(engine, layer_ids):
+    return FreshReader(engine, layer_ids)
 
 
 @pytest.fixture
 def imported(workspace):
-    ws, url = workspace
+    ws, _ = workspace
     entry = catalog_entry(ImportRequest("kg_parcels", "控规地块", "Regulatory parcels", "zone", "§5", "kg.zip"),
                           parcels())
     layer = publish_layer(ws, entry, parcels(), {"feature_count": 3}, "alice", "10.1.2.3", set())
-    store = reader(ws, url, [layer.id])
+    store = reader(ws, [layer.id])
     editor = FeatureEditor(ws, layer, store.schema(layer.id), store.geometry_name(layer.id))
     return ws, store, layer, editor
 
@@ -145,7 +172,7 @@ def test_a_feature_edited_three_times_has_four_versions_and_restores(imported):
         change = editor.update("2", parse_feature_body(body({"容积率": value}, geometry), layer, schema, True),
                                f'"{etag}"', f"editor{i}", f"10.0.0.{i}")
         etag = change.etag
-    versions = feature_history(ws, editor, "2")
+    versions = feature_history(editor, "2")
     assert [v["version"] for v in versions] == [1, 2, 3, 4]
     assert [v["state"]["properties"]["容积率"] for v in versions] == [1.8, 2.0, 2.2, 2.4]
     assert [v["actor"] for v in versions] == ["alice", "editor0", "editor1", "editor2"]
@@ -195,10 +222,11 @@ def test_drop_layer_is_audited_and_removes_the_table(imported):
 EDIT_LOOP = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
-    from geo.editing import FeatureEditor, parse_feature_body
-    from geo.workspace import Workspace
-    from geo.workspace_layers import entry_layer, imported_entries
-    ws = {opener}
+    from geo.core.settings import load_settings
+    from geo.store import open_engine
+    from geo.workspace.editing import FeatureEditor, parse_feature_body
+    from geo.workspace.layers import entry_layer, imported_entries
+    ws = open_engine(load_settings({settings!r}), [])
     layer = entry_layer(imported_entries(ws)[0])
     schema = {schema!r}
     editor = FeatureEditor(ws, layer, schema, {geometry!r})
@@ -213,9 +241,7 @@ EDIT_LOOP = textwrap.dedent("""
 
 def test_kill_9_during_edits_loses_nothing_committed(imported, workspace):
     ws, store, layer, _ = imported
-    url = workspace[1]
-    opener = f"Workspace.embedded({str(ws.gpkg)!r})" if url is None else f"Workspace.postgis({url!r}, {ws.schema!r})"
-    script = EDIT_LOOP.format(root=ROOT, opener=opener, schema=store.schema(layer.id),
+    script = EDIT_LOOP.format(root=ROOT, settings=workspace[1], schema=store.schema(layer.id),
                               geometry=store.geometry_name(layer.id))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     committed = 0
@@ -238,9 +264,10 @@ IMPORT_LOOP = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     import geopandas as gpd
     import shapely
-    from geo.workspace import Workspace
-    from geo.workspace_layers import ImportRequest, catalog_entry, publish_layer
-    ws = {opener}
+    from geo.core.settings import load_settings
+    from geo.store import open_engine
+    from geo.workspace.layers import ImportRequest, catalog_entry, publish_layer
+    ws = open_engine(load_settings({settings!r}), [])
     boxes = [shapely.box(120.0 + (i % 200) * 1e-3, 29.2 + (i // 200) * 1e-3, 120.0005 + (i % 200) * 1e-3,
                          29.2005 + (i // 200) * 1e-3) for i in range({count})]
     frame = gpd.GeoDataFrame({{"feature_id": [str(i + 1) for i in range({count})], "名称": ["地块"] * {count}}},
@@ -257,18 +284,12 @@ KILL_FEATURES = 4000
 
 def feature_tables(ws) -> set[str]:
     """The feature tables the workspace holds, registered or not."""
-    with ws.read() as con:
-        if ws.is_postgis:
-            sql = f"SELECT tablename FROM pg_tables WHERE schemaname = '{ws.schema}'"
-        else:
-            sql = "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
-        return {row[0] for row in con.exec_driver_sql(sql) if row[0].startswith("killed_")}
+    return {name for name in ws.feature_tables() if name.startswith("killed_")}
 
 
 def test_kill_9_during_imports_leaves_whole_layers_or_none(workspace):
-    ws, url = workspace
-    opener = f"Workspace.embedded({str(ws.gpkg)!r})" if url is None else f"Workspace.postgis({url!r}, {ws.schema!r})"
-    script = IMPORT_LOOP.format(root=ROOT, opener=opener, count=KILL_FEATURES)
+    ws, settings = workspace
+    script = IMPORT_LOOP.format(root=ROOT, settings=settings, count=KILL_FEATURES)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     started, done = time.monotonic(), 0
     while done < 3 and time.monotonic() - started < 120:
@@ -280,7 +301,7 @@ def test_kill_9_during_imports_leaves_whole_layers_or_none(workspace):
     proc.wait()
     ids = imported_ids(ws)
     assert {f"killed_{i}" for i in range(1, done + 1)} <= set(ids) <= {f"killed_{i}" for i in range(1, done + 2)}
-    store = reader(ws, url, ids)
+    store = reader(ws, ids)
     for layer_id in ids:  # every registered layer is whole
         assert len(store.frame(layer_id)) == KILL_FEATURES
     with ws.read() as con:

@@ -11,14 +11,15 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Geod, Transformer
 
-from geo.build import write_geopackage
-from geo.cql2 import filter_mask, parse_filter
-from geo.errors import CRSMismatchError, InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
-from geo.geojson_input import parse_features
-from geo.parks import SiteInputs, site_summaries
-from geo.raster_stats import Band, statistics, zonal_statistics, zones_from_geojson
-from geo.site import SiteContext, site_report, zone_overlaps
-from geo.store import FeatureStore, ItemsQuery
+from geo.analysis.parks import VenueInputs, venue_summaries
+from geo.analysis.site import SiteContext, site_report, zone_overlaps
+from geo.build.pipeline import write_geopackage
+from geo.core.errors import CRSMismatchError, InvalidGeometryError, InvalidParameterError, NotFoundError, TooLargeError
+from geo.core.geojson import parse_features
+from geo.query.cql2 import filter_mask, parse_filter
+from geo.rasters.stats import Band, statistics, zonal_statistics, zones_from_geojson
+from geo.store.base import ItemsQuery
+from geo.store.gpkg import GeoPackageReader
 
 GEOD = Geod(ellps="WGS84")
 TO_GK = Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
@@ -37,7 +38,7 @@ def frame(rows: list[dict], crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame([base | r for r in rows], geometry="geometry", crs=crs)
 
 
-# ---- geo.site --------------------------------------------------------------------------------------------------
+# ---- geo.analysis.site --------------------------------------------------------------------------------------------------
 
 
 def test_zone_overlap_is_the_planar_area_in_cgcs2000_gauss_kruger():
@@ -74,7 +75,7 @@ def test_self_intersecting_site_is_repaired_with_the_reason():
     assert "Self-intersection" in report.note and report.area_km2 > 0 and report.inside_yiwu is None
 
 
-# ---- geo.parks ---------------------------------------------------------------------------------------------------
+# ---- geo.analysis.parks ---------------------------------------------------------------------------------------------------
 
 
 def test_site_summary_measures_the_nearest_hub_of_each_type():
@@ -82,15 +83,15 @@ def test_site_summary_measures_the_nearest_hub_of_each_type():
     parks = frame([{"feature_id": "p.1", "industries_zh": "光伏", "area_km2": 1.0, "geometry": park}])
     hubs = frame([{"feature_id": "h.a", "port_type": "air_port", "geometry": shapely.Point(120.2, 29.3)},
                   {"feature_id": "h.b", "port_type": "air_port", "geometry": shapely.Point(120.05, 29.28)}])
-    inputs = SiteInputs({"h": hubs}, {"airport": "air_port", "sea_port": "sea_port"}, {}, {})
-    [summary] = site_summaries([("p", "park", ["industries_zh"], parks)], inputs).values()
+    inputs = VenueInputs({"h": hubs}, {"airport": "air_port", "sea_port": "sea_port"}, {}, {})
+    [summary] = venue_summaries([("p", "park", ["industries_zh"], parks)], inputs).values()
     assert summary.fields["industries_zh"] == "光伏" and summary.distance_km["sea_port"] is None
     expected = min(GEOD.inv(*shapely.ops.nearest_points(park, hub)[0].coords[0], hub.x, hub.y)[2] / 1000
                    for hub in hubs.geometry)  # the nearer of the two airports, from the park's nearest point
     assert summary.distance_km["airport"] == pytest.approx(expected, rel=0.01)
 
 
-# ---- geo.raster_stats --------------------------------------------------------------------------------------------
+# ---- geo.rasters.stats --------------------------------------------------------------------------------------------
 
 
 def small_band() -> Band:
@@ -124,7 +125,7 @@ def test_zones_far_outside_the_raster_cost_nothing_and_count_nothing():
     assert none["statistics"]["count"] == 0
 
 
-# ---- geo.geojson_input ---------------------------------------------------------------------------------------------
+# ---- geo.core.geojson ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("doc", "error", "fragment"), [
@@ -139,7 +140,7 @@ def test_geojson_input_is_checked_before_shapely_sees_it(doc, error, fragment):
         parse_features(doc, max_vertices=10)
 
 
-# ---- geo.cql2 ------------------------------------------------------------------------------------------------------
+# ---- geo.query.cql2 ------------------------------------------------------------------------------------------------------
 
 
 def test_cql2_evaluates_like_an_independent_selection():
@@ -154,7 +155,7 @@ def test_cql2_evaluates_like_an_independent_selection():
         filter_mask(rows, parse_filter("name_en > 3", None))
 
 
-# ---- geo.store -----------------------------------------------------------------------------------------------------
+# ---- geo.store.gpkg -----------------------------------------------------------------------------------------------------
 
 
 def test_store_reads_pages_by_bbox_and_id(tmp_path):
@@ -162,11 +163,11 @@ def test_store_reads_pages_by_bbox_and_id(tmp_path):
                     for i in range(20)])
     path = tmp_path / "t.gpkg"
     write_geopackage(path, {"pts": points}, pd.DataFrame([{"layer": "pts"}]), "stamp")
-    store = FeatureStore(path, ["pts"])
+    store = GeoPackageReader(path, ["pts"])
     result = store.query("pts", ItemsQuery(bbox=(120.045, 29.0, 120.105, 29.5), limit=3, offset=1))
     assert result.number_matched == 6 and list(result.features["feature_id"]) == ["pts.06", "pts.07", "pts.08"]
     assert store.feature("pts", "pts.13")["year"].iloc[0] == 2013
-    assert store.bbox("pts") == pytest.approx((120.0, 29.3, 120.19, 29.3))
+    assert store.info("pts").bbox == pytest.approx((120.0, 29.3, 120.19, 29.3))
     with pytest.raises(NotFoundError):
         store.feature("pts", "pts.99")
     with pytest.raises(NotFoundError):

@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 import pytest
 
-from geo.buildlock import build_lock
-from geo.cql2 import MAX_FILTER_PREDICATES, compile_like
-from geo.limits import MAX_BODY_BYTES
+from geo.core.limits import MAX_BODY_BYTES
+from geo.query.cql2 import MAX_FILTER_PREDICATES, compile_like
+from geo.store.lock import build_lock
 from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,7 +215,7 @@ def test_openapi_declares_what_the_server_requires(client):
 HOLDER = """
 import sys, time
 from pathlib import Path
-from geo.buildlock import build_lock
+from geo.store.lock import build_lock
 build = Path(sys.argv[1])
 with build_lock(build):
     tmp = build / ".yiwu.{pid}.tmp.gpkg".format(pid=12345678)

@@ -1,5 +1,5 @@
-"""geo.importer: a planner's file read into WGS84 with a QC report; every expected number computed independently
-(pyproj transforms, shoelace areas of the hand-made input, geo.crs's forward GCJ-02 formula)."""
+"""geo.imports.reader: a planner's file read into WGS84 with a QC report; every expected number computed independently
+(pyproj transforms, shoelace areas of the hand-made input, geo.core.crs's forward GCJ-02 formula)."""
 
 from __future__ import annotations
 
@@ -33,12 +33,13 @@ from import_fixtures import (
 )
 from pyproj import CRS, Geod, Transformer
 
-from geo import import_formats, import_zip
-from geo.crs import wgs84_to_gcj02
-from geo.errors import GeoError, TooLargeError
-from geo.importer import ImportOptions, read_import
-from geo.qc import ImportRefusedError, ImportTooLargeError
-from geo.qc_messages import MESSAGES, PHRASES, placeholders
+from geo.core.crs import wgs84_to_gcj02
+from geo.core.errors import GeoError, TooLargeError
+from geo.imports import archive as import_zip
+from geo.imports import formats as import_formats
+from geo.imports.qc.messages import MESSAGES, PHRASES, placeholders
+from geo.imports.qc.report import ImportRefusedError, ImportTooLargeError
+from geo.imports.reader import ImportOptions, read_import
 
 GEOD = Geod(ellps="WGS84")
 
@@ -594,7 +595,7 @@ def test_zero_features_and_broken_files_refused(tmp_path):
 def test_gauss_kruger_codes_from_parameters():
     """Every CGCS2000 GK code is found from its own parameters; a 6° CM code gives the 3° code of the same CM,
     whose definition is the same (pyproj agrees they are equal)."""
-    from geo.import_crs import _by_parameters
+    from geo.imports.crs import _by_parameters
 
     for code in range(4491, 4555):
         found = _by_parameters(CRS.from_epsg(code))

@@ -8,7 +8,7 @@ import pytest
 import shapely
 import yaml
 
-from geo.layerinfo import layer_info
+from geo.store.layerinfo import layer_info
 from layers import load_catalog
 from webmap.build import build_map
 from webmap.i18n import HTML_LANGS, strings
@@ -167,7 +167,7 @@ def test_the_offline_basemap_is_drawn_from_the_boundary_and_place_layers(client,
     with app.test_request_context():
         from api.urls import path_url
 
-        spec = offline_basemap(catalog.values(), app.extensions["yiwu"].store, path_url, "zh")
+        spec = offline_basemap(catalog.values(), app.extensions["yiwu"].engine, path_url, "zh")
         office = office_basemap(path_url("pages.overview"), "en")
     boundaries = [lay for lay in catalog.values() if lay.role == "boundary"]
     assert [b["id"] for b in spec["boundaries"]] == [lay.id for lay in boundaries]

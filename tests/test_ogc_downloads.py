@@ -11,7 +11,7 @@ import pytest
 import shapely
 from pyproj import CRS
 
-from geo.export import shapefile_names
+from geo.query.downloads import shapefile_names
 
 LAYER = "logistics_hubs"
 
@@ -121,7 +121,7 @@ def test_shapefile_has_field_mapping_and_splits_long_text_instead_of_cutting(cli
 def test_over_long_text_is_left_out_with_a_note():
     import geopandas as gpd
 
-    from geo.export import SHP_MAX_PARTS, SHP_TEXT_BYTES, shapefile_table, split_utf8
+    from geo.query.downloads import SHP_MAX_PARTS, SHP_TEXT_BYTES, shapefile_table, split_utf8
 
     text = "义" * (SHP_TEXT_BYTES * SHP_MAX_PARTS)  # 3 bytes a character: three times too long
     frame = gpd.GeoDataFrame({"long_text": [text], "short": ["ok"]}, geometry=[shapely.Point(0, 0)], crs="EPSG:4326")

@@ -104,6 +104,9 @@ def test_filter_combines_with_bbox_and_paging(client, frame):
     ("filter=country%3D'DE'&filter-lang=ecql", "filter-lang"),
     ("filter-lang=cql2-json&filter=%7Bnot%20json", "filter"),
     ("filter=country%3D'DE'&filter-crs=EPSG:3857", "filter-crs"),
+    ("filter-lang=cql2-json&filter=" + quote('{"op": "=", "args": [{"property": 5}, 1]}'), "filter"),  # was a 500
+    ("filter-lang=cql2-json&filter=" + quote('{"op": "=", "args": [{"property": "country"}, {"property": 3}]}'),
+     "filter"),
 ])
 def test_bad_filters_are_400(client, query, param):
     resp = client.get(f"/collections/{LAYER}/items?{query}")

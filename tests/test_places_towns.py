@@ -15,10 +15,10 @@ import pytest
 import yaml
 from pyproj import Geod
 
-from geo.errors import SourceError
-from geo.places import resolve_reference
-from geo.references import References
-from layers import ROLES, load_catalog
+from geo.build.places import resolve_reference
+from geo.build.references import References
+from geo.core.errors import SourceError
+from layers import LAYER_ROLES, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "sources" / "places" / "yiwu_towns.yaml"
@@ -59,7 +59,7 @@ def plan_clause_of(text: str, quote: str) -> str | None:
 
 
 def test_place_role_and_catalog_entry():
-    assert "place" in ROLES
+    assert "place" in LAYER_ROLES
     assert "| `place` | map labels of the offline basemap and place search |" in (ROOT / "README.md").read_text()
     catalog = load_catalog(data_dir=ROOT / "data")
     layer = catalog[LAYER]

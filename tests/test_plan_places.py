@@ -15,9 +15,9 @@ import shapely
 import yaml
 from pyproj import Geod
 
-from geo.errors import SourceError
-from geo.places import resolve_location, resolve_reference
-from geo.references import References
+from geo.build.places import resolve_location, resolve_reference
+from geo.build.references import References
+from geo.core.errors import SourceError
 from layers import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent

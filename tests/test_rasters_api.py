@@ -235,7 +235,7 @@ def test_gcj02_tiles_line_up_with_the_gcj02_map(client):
     """A pixel of a ?datum=gcj02 tile shows the value at the WGS84 position its GCJ-02 position stands for."""
     import morecantile
 
-    from geo.crs import gcj02_to_wgs84
+    from geo.core.crs import gcj02_to_wgs84
 
     tms = morecantile.tms.get("WebMercatorQuad")
     z, tile = 13, tms.tile(120.0, 29.30, 13)

@@ -14,9 +14,9 @@ from pyproj import Geod, Transformer
 from rio_cogeo.cogeo import cog_validate
 
 from geo.__main__ import main as geo_command
-from geo.build import build, stored_fingerprint
-from geo.raster_build import build_rasters
-from geo.settings import load_settings
+from geo.build.pipeline import build, stored_fingerprint
+from geo.core.settings import load_settings
+from geo.rasters.build import build_rasters
 from layers import CatalogError, load_catalog
 from layers.raster_loader import DEFAULT_RASTER_DIR, load_raster_catalog, parse_raster_entry
 

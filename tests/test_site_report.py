@@ -20,8 +20,8 @@ import yaml
 from markupsafe import escape
 from pyproj import Geod, Transformer
 
-from geo.site_sheet import SPHERE_RADIUS_M, site_position, sphere_area_km2
-from geo.svgmap import Frame, SvgLayer, SvgStyle, nice_length, svg_map
+from geo.analysis.site_sheet import SPHERE_RADIUS_M, site_position, sphere_area_km2
+from webmap.svgmap import Frame, SvgLayer, SvgStyle, nice_length, svg_map
 
 GEOD = Geod(ellps="WGS84")
 

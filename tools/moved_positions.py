@@ -4,7 +4,7 @@ its sources were at a commit before the change, against the same feature in the 
 - Old: the layer's source files read with `git show <BEFORE>:data/sources/<file>` (default `BEFORE` = d0a7469,
   the parent of the issue-14 branch merged in 5a8fc16) over a temporary copy of the current sources (so a file the
   old commit lacks, such as reference_places.yaml, is the current one), and resolved by the current builder
-  (`geo.sources.build_layer_frame`). Hub files before issue 14 had only `status`, the plan's status; it is read as
+  (`geo.build.sources.build_layer_frame`). Hub files before issue 14 had only `status`, the plan's status; it is read as
   `plan_status` too.
 - New: the working tree's data/sources (what `make data` builds), or `--after <commit>` read the same way as old.
 - km moved: `pyproj.Geod(ellps="WGS84").inv` between old and new point; for polygons between the centroids (WGS84
@@ -30,8 +30,8 @@ import geopandas as gpd
 import yaml
 from pyproj import Geod
 
-from geo.references import References
-from geo.sources import build_layer_frame
+from geo.build.references import References
+from geo.build.sources import build_layer_frame
 from layers import Layer, load_catalog
 
 LOGGER = logging.getLogger(__name__)

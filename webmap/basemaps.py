@@ -17,8 +17,8 @@ import geopandas as gpd
 import shapely
 from markupsafe import escape
 
-from geo.layerinfo import LayerInfo
-from geo.tiles import TMS_ID, tile_minzoom
+from geo.store.layerinfo import LayerInfo
+from geo.tiles.mvt import TMS_ID, tile_minzoom
 from layers import Layer
 from webmap.i18n import strings
 

@@ -10,11 +10,11 @@ from urllib.parse import unquote
 
 import geopandas as gpd
 
-from geo.export import DOWNLOADS
-from geo.layerinfo import LayerInfo
-from geo.limits import MAX_ITEMS_LIMIT
-from geo.serialize import feature_collection
-from geo.tiles import tile_minzoom
+from geo.core.limits import MAX_ITEMS_LIMIT
+from geo.core.serialize import feature_collection
+from geo.query.downloads import DOWNLOADS
+from geo.store.layerinfo import LayerInfo
+from geo.tiles.mvt import tile_minzoom
 from layers import Layer
 from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels

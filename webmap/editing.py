@@ -15,8 +15,8 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from geo.limits import MAX_ITEMS_LIMIT
-from geo.workspace_layers import PROVENANCE
+from geo.core.limits import MAX_ITEMS_LIMIT
+from geo.workspace.layers import PROVENANCE
 from layers import Layer
 from webmap.analysis_panels import ANALYSIS_CSS
 from webmap.assets import static_url

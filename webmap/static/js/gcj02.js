@@ -1,7 +1,7 @@
 /* WGS84 <-> GCJ-02 (the datum of the AMap basemap) and a Web Mercator CRS that projects WGS84 positions through
    GCJ-02, so WGS84 overlays, drawings and coordinates line up with GCJ-02 tiles. */
 const A = 6378245.0;
-const EE = 0.006693421622965943;  // 0.00669342162296594323 (geo/crs.py) as a double
+const EE = 0.006693421622965943;  // 0.00669342162296594323 (geo/core/crs.py) as a double
 const PI = Math.PI;
 
 function transformLat(x, y) {
@@ -18,7 +18,7 @@ function transformLon(x, y) {
   return r + (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
 }
 
-/* [lat, lng] in GCJ-02; same formula as geo/crs.py wgs84_to_gcj02 (no offset outside China's rectangle). */
+/* [lat, lng] in GCJ-02; same formula as geo/core/crs.py wgs84_to_gcj02 (no offset outside China's rectangle). */
 export function toGcj02(lat, lng) {
   if (lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271) { return [lat, lng]; }
   let dlat = transformLat(lng - 105, lat - 35);

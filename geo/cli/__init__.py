@@ -1,0 +1,1 @@
+"""The command line: `python -m geo build`, `python -m geo import`, accounts."""

@@ -1,0 +1,1 @@
+"""The quality-check report of an import (成果质检): its checks and its words."""

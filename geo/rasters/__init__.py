@@ -1,0 +1,1 @@
+"""Raster surfaces: built as COGs, summarised over zones, tiled through rio-tiler."""

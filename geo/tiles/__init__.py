@@ -1,0 +1,1 @@
+"""Vector tiles (Mapbox Vector Tiles on WebMercatorQuad) and MBTiles basemaps."""

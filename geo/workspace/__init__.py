@@ -1,0 +1,1 @@
+"""What users bring and change: the workspace database, imported layers, edits, the audit trail and accounts."""
