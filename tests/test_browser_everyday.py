@@ -205,11 +205,9 @@ def test_where_two_areas_overlap_a_chooser_lists_them(app, browser, base_url, gp
         open_page(browser, base_url, "/map/planner")
         center_on(browser, point, 12)
         click_at(browser, *screen_point(browser, point.y, point.x))
-        items = WebDriverWait(browser, 5).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-chooser-item"))
+        items = wait_popup(browser).find_elements(By.CSS_SELECTOR, ".yiwu-chooser-item")
         assert sorted(i.get_attribute("data-layer") for i in items) == sorted(zones[:2])
         assert "2" in browser.find_element(By.CSS_SELECTOR, ".yiwu-chooser-title").text
-        wait_popup(browser)
         screenshot(browser, "click-chooser")
         next(i for i in items if i.get_attribute("data-layer") == zones[0]).click()
         assert popup_title(browser) == props["name_zh"]
@@ -238,8 +236,7 @@ def test_overlapping_routes_are_offered_and_the_pick_fills_the_corridor_panel(ap
         open_page(browser, base_url, "/map/logistics")
         center_on(browser, point, 5)
         click_at(browser, *screen_point(browser, point.y, point.x))
-        items = WebDriverWait(browser, 5).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-chooser-item"))
+        items = wait_popup(browser).find_elements(By.CSS_SELECTOR, ".yiwu-chooser-item")
         names = [i.find_element(By.CSS_SELECTOR, ".yiwu-chooser-name").text for i in items]
         expected = set(rail[rail["feature_id"].isin(near)]["name_zh"])
         assert expected <= set(names) and not any("哈萨克斯坦" in n for n in names), names
@@ -554,7 +551,7 @@ def test_search_finds_places_features_and_coordinates(towns_site, query, expecte
     lat, lon, zoom, shown = view_of(driver)
     if expected == "coords":
         assert abs(lat - 29.31) < 1e-4 and abs(lon - 120.07) < 1e-4
-        assert "120.07000" in driver.find_element(By.CSS_SELECTOR, ".leaflet-popup").text
+        assert "120.07000" in wait_popup(driver).text
     elif expected == "market":
         market = next(lay.id for lay in catalog.values() if lay.role == "market")
         frame = pyogrio.read_dataframe(Path(app.extensions["yiwu"].settings.gpkg), layer=market)
@@ -565,7 +562,7 @@ def test_search_finds_places_features_and_coordinates(towns_site, query, expecte
     else:
         town = next(t for t in TOWNS if t[0] == expected)
         assert abs(lat - town[4]) < 1e-3 and abs(lon - town[3]) < 1e-3
-        assert town[1] in driver.find_element(By.CSS_SELECTOR, ".leaflet-popup").text
+        assert town[1] in wait_popup(driver).text
         labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".yiwu-label-place .yiwu-label-text")]
         assert town[1] in labels  # the town's name is on the offline basemap
     assert 10 <= zoom <= 15 and shown >= 3, (zoom, shown)  # close, but never a blank view

@@ -18,6 +18,7 @@ from browser_support import (  # noqa: F401  (pytestmark: skipped without chromi
     screenshot,
     show_tab,
     toggle,
+    wait_popup,
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -101,8 +102,7 @@ def test_search_pans_to_yixi_and_opens_its_popup(browser, base_url, lang, query)
     box.send_keys(query)
     assert query.lower() in browser.find_element(By.CSS_SELECTOR, ".yiwu-search-hit").text.lower()
     box.send_keys(Keys.ENTER)
-    title = WebDriverWait(browser, 5).until(lambda d: d.find_element(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title"))
-    WebDriverWait(browser, 5).until(lambda d: title.is_displayed())
+    title = wait_popup(browser).find_element(By.CSS_SELECTOR, ".yiwu-popup-title")
     assert title.text == ("义西板块" if lang == "zh" else "Yixi area (west Yiwu)")
     assert "2025" in browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text
     centre = browser.execute_script("var c = YiwuMap.map.getCenter(); return [c.lat, c.lng];")

@@ -10,10 +10,9 @@ import shutil
 import pyogrio
 import pytest
 import shapely
-from browser_support import chromium, network_events, pytestmark, screenshot, serve, wait_idle  # noqa: F401
+from browser_support import chromium, network_events, pytestmark, screenshot, serve, wait_idle, wait_popup  # noqa: F401
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.parcels import catalog_entry, parcels
 from geo.build.pipeline import build
@@ -77,8 +76,7 @@ def test_the_parcels_are_drawn_from_tiles_pan_and_click(parcel_site):
     assert not any("/collections/parcels/items?" in u for u in items)  # the layer is never loaded whole
     map_el = driver.find_element(By.CSS_SELECTOR, ".folium-map")
     ActionChains(driver).move_to_element(map_el).click().perform()  # the map is centred on the parcel
-    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title"))
-    title = driver.find_element(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup-title").text
+    title = wait_popup(driver).find_element(By.CSS_SELECTOR, ".yiwu-popup-title").text
     lon, lat = target.x, target.y
     expected = app.test_client().get(
         "/collections/parcels/items?filter=" + f"S_INTERSECTS(geometry,POINT({lon} {lat}))").get_json()["features"]

@@ -54,18 +54,19 @@ def base_name(test_id: str, count: int) -> str:
     return test_id
 
 
-def outcomes(junit: Path, count: int) -> list[tuple[str, str]]:
-    """(test id, passed | failed | skipped) of every test case a JUnit XML report holds."""
+def outcomes(junit: Path, count: int) -> list[tuple[str, str, str]]:
+    """(test id, passed | failed | skipped, the failure's message) of every test case a JUnit XML report holds."""
     found = []
     for case in ET.parse(junit).getroot().iter("testcase"):
         name = f"{case.get('classname', '').replace('.', '/')}.py::{case.get('name')}"
-        if case.find("failure") is not None or case.find("error") is not None:
-            outcome = "failed"
+        problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if problem is not None:
+            outcome, message = "failed", (problem.get("message") or "").replace("\n", " ")
         elif case.find("skipped") is not None:
-            outcome = "skipped"
+            outcome, message = "skipped", ""
         else:
-            outcome = "passed"
-        found.append((base_name(name, count), outcome))
+            outcome, message = "passed", ""
+        found.append((base_name(name, count), outcome, " ".join(message.split())[:300]))
     return found
 
 
@@ -81,7 +82,7 @@ def run_session(tests: list[str], count: int, keyword: str | None, junit: Path) 
     return time.perf_counter() - started
 
 
-def table(results: dict[str, Counter], label: str) -> str:
+def table(results: dict[str, Counter], messages: dict[str, list[str]], label: str) -> str:
     lines = [f"### {label}", "", "| test | runs | failed | rate |", "|---|---|---|---|"]
     for name, counts in sorted(results.items(), key=lambda kv: (-kv[1]["failed"], kv[0])):
         runs = counts["passed"] + counts["failed"]
@@ -90,6 +91,8 @@ def table(results: dict[str, Counter], label: str) -> str:
     failed = sum(c["failed"] for c in results.values())
     total = sum(c["passed"] + c["failed"] for c in results.values())
     lines += ["", f"{len(results)} tests, {total} runs, {failed} failed"]
+    for name, found in sorted(messages.items()):
+        lines += ["", f"- `{name}`:", *[f"  - {m}" for m in dict.fromkeys(found)]]
     return "\n".join(lines)
 
 
@@ -103,19 +106,22 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args()
     results: dict[str, Counter] = defaultdict(Counter)
+    messages: dict[str, list[str]] = defaultdict(list)
     walls = []
     with tempfile.TemporaryDirectory(prefix="yiwu-flakes-") as tmp, busy_cores(args.busy):
         for run in range(args.runs):
             junit = Path(tmp) / f"run{run}.xml"
             walls.append(run_session(args.tests, args.count, args.keyword, junit))
             if junit.exists():
-                for name, outcome in outcomes(junit, args.count):
+                for name, outcome, message in outcomes(junit, args.count):
                     results[name][outcome] += 1
+                    if message:
+                        messages[name].append(message)
             print(f"run {run + 1}/{args.runs}: {walls[-1]:.0f} s, failed so far "
                   f"{sum(c['failed'] for c in results.values())}", file=sys.stderr, flush=True)
     label = (f"{' '.join(args.tests)}: {args.runs} sessions x {args.count}, "
              f"{'both cores busy (stress-ng)' if args.busy else 'quiet'}, {sum(walls):.0f} s")
-    report = table(results, label)
+    report = table(results, messages, label)
     print(report)
     if args.out:
         args.out.write_text(report + "\n", encoding="utf-8")
