@@ -8,7 +8,7 @@ PORT ?= 8000
 # Debian packages the targets need, installed only when missing (nodejs npm only when there is no npm at all):
 # Pango and a CJK font for WeasyPrint's PDF of the site report (POST /analysis/site?f=pdf)
 APT_SETUP := nodejs npm libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-# poppler-utils: pdftotext reads the site report's PDF in tests/test_site_report.py
+# poppler-utils: pdftotext reads the site report's PDF in tests/analysis/test_site_report.py
 APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin postgresql-15-postgis-3 poppler-utils
 # flake hunting (make flakes): stress-ng keeps both cores busy while the tests run again and again
 APT_FLAKES := stress-ng

@@ -38,7 +38,7 @@ const RULES = {
   "no-restricted-globals": ["error", ...CONFUSING_GLOBALS],
   "no-restricted-syntax": ["error",
     {selector: "AssignmentExpression > MemberExpression.left[object.name='window'][property.name!='YiwuMap']",
-     message: "The pages have one global, window.YiwuMap (static/js/main.js); keep other state in a module."},
+     message: "The pages have one global, window.YiwuMap (static/js/global.js); keep other state in a module."},
     {selector: "MemberExpression[property.name=/^_/]",
      message: "Private (underscore) members of Leaflet and its plugins are not API: use the public methods."},
     {selector: "MemberExpression[property.name='innerHTML'], MemberExpression[property.name='outerHTML']",
@@ -51,13 +51,6 @@ export default [
   {
     files: ["webmap/static/js/**/*.js"],
     languageOptions: {ecmaVersion: 2022, sourceType: "module", globals: {...globals.browser, L: "readonly"}},
-    linterOptions: {reportUnusedDisableDirectives: "error"},
-    rules: RULES,
-  },
-  {
-    // transitional classic scripts the api/templates pages still link; each loads its module
-    files: ["webmap/static/*.js"],
-    languageOptions: {ecmaVersion: 2022, sourceType: "script", globals: {...globals.browser}},
     linterOptions: {reportUnusedDisableDirectives: "error"},
     rules: RULES,
   },

@@ -11,10 +11,10 @@ from flask import Flask
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api.admission import register_admission
-from api.edge import register_edge
-from api.identity import register_identity
-from api.services import Services, take_snapshot
+from api.core.admission import register_admission
+from api.core.edge import register_edge
+from api.core.identity import register_identity
+from api.core.services import Services, take_snapshot
 from geo.core.errors import (
     AuthenticationRequired,
     ConflictError,
@@ -50,7 +50,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (TooLargeError, 413, "PayloadTooLarge"),
     (InvalidGeometryError, 400, "InvalidGeometry"),
     (CRSMismatchError, 400, "InvalidCRS"),
-    (AuthenticationRequired, 401, "AuthenticationRequired"),  # with WWW-Authenticate (api/edge.py)
+    (AuthenticationRequired, 401, "AuthenticationRequired"),  # with WWW-Authenticate (api/core/edge.py)
     (Forbidden, 403, "Forbidden"),
     (ConflictError, 409, "Conflict"),
     (PreconditionFailedError, 412, "PreconditionFailed"),
@@ -66,7 +66,7 @@ ERROR_STATUS: tuple[tuple[type[Exception], int, str], ...] = (
 COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
                       "application/geo+json", "application/schema+json", "application/vnd.oai.openapi+json;version=3.0"]
 FLASK_KEYS = ("TESTING", "DEBUG")
-# waitress threads: many more than the work slots (api/admission.py), so a request waiting for a slot never keeps the
+# waitress threads: many more than the work slots (api/core/admission.py), so a request waiting for a slot never keeps the
 # liveness probe or a static file from a thread
 THREADS = 32
 

@@ -8,20 +8,20 @@ from datetime import UTC, datetime
 import shapely
 from flask import Blueprint, Response, jsonify, request
 
-from api.body import read_json_body
-from api.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
-from api.html import render
-from api.media import GEOJSON, HTML_UTF8, PDF
-from api.pagetext import clause_label, page_words, progress_reason, unit_label
-from api.pdf import html_to_pdf
-from api.services import Services, services
-from api.site_report import site_page
+from api.core.body import read_json_body
+from api.core.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
+from api.core.media import GEOJSON, HTML_UTF8, PDF
+from api.core.services import Services, services
+from api.html.pdf import html_to_pdf
+from api.html.render import render
+from api.html.site_report import site_page
+from api.html.text import clause_label, page_words, progress_reason, unit_label
 from geo.analysis.corridors import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
 from geo.analysis.indicators import light_counts, load_indicators
 from geo.analysis.parks import VenueInputs, VenueSummary, venue_summaries
 from geo.analysis.site import SiteContext, site_report
 from geo.core.errors import InvalidGeometryError, NotFoundError
-from geo.core.geojson import parse_features
+from geo.core.geojson import body_schema, parse_features
 from geo.core.limits import MAX_BODY_BYTES, MAX_VERTICES
 from geo.core.serialize import feature_collection
 from geo.rasters.stats import read_band
@@ -32,7 +32,7 @@ from webmap.views import map_link
 
 bp = Blueprint("analysis", __name__)
 SITE_BODY = Body(f"a GeoJSON geometry, Feature or FeatureCollection in WGS84 lon/lat (at most {MAX_BODY_BYTES:,} "
-                 f"bytes and {MAX_VERTICES:,} vertices)", {"type": "object", "required": ["type"]})
+                 f"bytes and {MAX_VERTICES:,} vertices)", body_schema())
 CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its layer prefix",
                     {"type": "string"}, str, where="path",
                     example=lambda: next((services().engine.first_id(lay.id) for lay in services().catalog.with_role(

@@ -8,13 +8,13 @@ import logging
 
 from flask import Blueprint, jsonify
 
-from api.declare import choice, integer, ok, operation, text
-from api.html import render
-from api.media import HTML_UTF8, JSON
-from api.pagetext import html_links, page_words
-from api.params import F_PAGE, LANG
-from api.services import services
-from api.urls import absolute_url
+from api.core.declare import choice, integer, ok, operation, text
+from api.core.media import HTML_UTF8, JSON
+from api.core.params import F_PAGE, LANG
+from api.core.services import services
+from api.core.urls import absolute_url
+from api.html.render import render
+from api.html.text import html_links, page_words
 from geo.store.workspace import AUDIT_ACTIONS
 from geo.workspace.audit import MAX_LIMIT, AuditFilter, audit_entries
 

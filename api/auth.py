@@ -1,6 +1,6 @@
 """Accounts on the web: the login page and its session (`GET/POST /login`, `POST /logout`, CSRF-protected forms),
 who is asking (`GET /me`) and the users list for admins (`GET /users`). Who a request's user is, `require_role`
-and the CSRF check live in api/identity.py (re-exported here); API clients send `Authorization: Bearer <token>`."""
+and the CSRF check live in api/core/identity.py (re-exported here); API clients send `Authorization: Bearer <token>`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, redirect, request, session
 
-from api.declare import LANG, Body, ok, operation, text
-from api.html import render
-from api.identity import (
+from api.core.declare import LANG, Body, ok, operation, text
+from api.core.identity import (
     CSRF_FIELD,
     authenticated_by,
     csrf_token,
@@ -21,9 +20,11 @@ from api.identity import (
     require_role,
     start_session,
 )
-from api.media import HTML_UTF8
-from api.services import services
-from api.urls import path_url
+from api.core.media import HTML_UTF8
+from api.core.models import Account, Accounts, Me, openapi_schema
+from api.core.services import services
+from api.core.urls import path_url
+from api.html.render import render
 from geo.core.errors import InvalidCredentials, TooManyAttempts
 from webmap.i18n import strings
 
@@ -126,34 +127,19 @@ def logout(q):
     return redirect(_location("/"), 303)
 
 
-ME_SCHEMA = {"type": "object", "required": ["authenticated", "name", "role"], "properties": {
-    "authenticated": {"type": "boolean"}, "name": {"type": "string", "nullable": True},
-    "role": {"type": "string", "enum": ["anonymous", "viewer", "editor", "admin"]},
-    "via": {"type": "string", "enum": ["bearer", "session"], "nullable": True},
-    "csrf_token": {"type": "string", "description": "the session's CSRF token (session users only)"}}}
-
-
 @bp.get("/me")
 @operation("who is asking: the signed-in user's name and role, or anonymous", "accounts",
-           responses=ok("the user", schema=ME_SCHEMA))
+           responses=ok("the user", schema=openapi_schema(Me)))
 def me(q):
     user, via = current_user(), authenticated_by()
-    body = {"authenticated": user is not None, "name": user.name if user else None,
-            "role": user.role if user else "anonymous", "via": via}
-    if via == "session":
-        body["csrf_token"] = csrf_token()
-    return jsonify(body), 200, NO_STORE
-
-
-USERS_SCHEMA = {"type": "object", "required": ["users", "count"], "properties": {
-    "count": {"type": "integer"}, "users": {"type": "array", "items": {"type": "object", "properties": {
-        "name": {"type": "string"}, "role": {"type": "string"}, "disabled": {"type": "boolean"},
-        "password": {"type": "boolean"}, "token": {"type": "boolean"}, "created_at": {"type": "string"}}}}}}
+    body = Me(authenticated=user is not None, name=user.name if user else None,
+              role=user.role if user else "anonymous", via=via, csrf_token=csrf_token() if via == "session" else None)
+    return jsonify(body.model_dump(exclude_none=True) | {"name": body.name, "via": body.via}), 200, NO_STORE
 
 
 @bp.get("/users")
 @operation("the accounts (admin): name, role, disabled, whether a password and a token are set — never a secret",
-           "accounts", responses=ok("the users", schema=USERS_SCHEMA), role="admin")
+           "accounts", responses=ok("the users", schema=openapi_schema(Accounts)), role="admin")
 def users(q):
-    listed = [a.to_dict() for a in services().accounts.users()]
-    return jsonify({"users": listed, "count": len(listed)}), 200, NO_STORE
+    listed = [Account(**a.to_dict()) for a in services().accounts.users()]
+    return jsonify(Accounts(users=listed, count=len(listed)).model_dump()), 200, NO_STORE

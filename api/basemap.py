@@ -4,16 +4,16 @@ built place layers instead."""
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import unquote
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify
 
-from api.declare import integer, ok, operation
-from api.media import JSON
-from api.services import services
-from api.urls import absolute_url
-from geo.core.errors import InvalidParameterError, NotFoundError
+from api.core.declare import ok, operation
+from api.core.media import JSON
+from api.core.services import services
+from api.core.tiles import tile_address, tile_params, tile_response
+from api.core.urls import absolute_url
+from geo.core.errors import NotFoundError
 from geo.tiles.mbtiles import MAX_ZOOM, MBTiles
 
 bp = Blueprint("basemap", __name__)
@@ -32,33 +32,17 @@ def _basemap() -> MBTiles:
 @operation("TileJSON 3.0 of the office's basemap (404 when the server has none)", "basemap",
            responses=ok("TileJSON", JSON), not_found=True)
 def basemap_tilejson(q):
-    info = _basemap().info
-    west, south, east, north = info.bounds
-    template = unquote(absolute_url(".basemap_tile", z="{z}", x="{x}", y="{y}"))
-    body = {"tilejson": "3.0.0", "name": info.name, "description": info.description, "scheme": "xyz",
-            "tiles": [template], "format": info.format, "minzoom": info.minzoom, "maxzoom": info.maxzoom,
-            "bounds": [west, south, east, north],
-            "center": [(west + east) / 2, (south + north) / 2, info.minzoom], "attribution": info.attribution}
-    response = jsonify(body)
+    response = jsonify(_basemap().tilejson(unquote(absolute_url(".basemap_tile", z="{z}", x="{x}", y="{y}"))))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
 @bp.get("/basemap/tiles/<z>/<x>/<y>")
 @operation("a tile of the office's basemap, by XYZ address (404 where the file has none)", "basemap",
-           integer("z", "zoom", 0, MAX_ZOOM, where="path"), integer("x", "column", 0, where="path"),
-           integer("y", "row, counted from the north", 0, where="path"),
-           responses=ok("the tile", *TILE_MEDIA))
+           *tile_params(max_zoom=MAX_ZOOM), responses=ok("the tile", *TILE_MEDIA))
 def basemap_tile(q, z: str, x: str, y: str):
-    basemap, last = _basemap(), 2**q.z - 1
-    for name in ("x", "y"):
-        if getattr(q, name) > last:
-            raise InvalidParameterError(name, f"must be <= {last} at zoom {q.z}")
-    tile = basemap.tile(q.z, q.x, q.y)
+    basemap, address = _basemap(), tile_address(q)
+    tile = basemap.tile(address.z, address.x, address.y)
     if tile is None:
-        raise NotFoundError(f"the basemap has no tile at {q.z}/{q.x}/{q.y}")
-    response = Response(tile.data, mimetype=tile.media_type, headers={"Cache-Control": BASEMAP_CACHE_CONTROL})
-    if tile.encoding:
-        response.headers["Content-Encoding"] = tile.encoding
-    response.set_etag(hashlib.sha1(tile.data, usedforsecurity=False).hexdigest())
-    return response.make_conditional(request)
+        raise NotFoundError(f"the basemap has no tile at {address.z}/{address.x}/{address.y}")
+    return tile_response(tile.data, tile.media_type, BASEMAP_CACHE_CONTROL, tile.encoding)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, jsonify, request
 
-from api.declare import LANG, Param, formats, operation
-from api.html import render
-from api.mapdata import base_geojson, layer_style
-from api.media import FORMATS, GEOJSON, HTML_UTF8, JSON, SCHEMA_JSON
-from api.pagetext import (
+from api.core.declare import LANG, formats, operation
+from api.core.media import FORMATS, GEOJSON, HTML_UTF8, JSON, SCHEMA_JSON
+from api.core.params import (
+    DOWNLOAD_FORMATS,
+    F_PAGE,
+    ITEMS_PARAMS,
+    PAGE_FORMATS,
+    ItemsRequest,
+    crs_param,
+    items_request,
+    offered_uri,
+)
+from api.core.paths import COLLECTION, FEATURE_ID
+from api.core.services import services
+from api.core.urls import absolute_url
+from api.html.mapdata import base_geojson, layer_style
+from api.html.render import render
+from api.html.text import (
     CODE_FIELDS,
     clause_label,
     code_label,
@@ -21,20 +32,7 @@ from api.pagetext import (
     page_words,
     with_lang,
 )
-from api.params import (
-    DOWNLOAD_FORMATS,
-    F_PAGE,
-    ITEMS_PARAMS,
-    PAGE_FORMATS,
-    ItemsRequest,
-    crs_param,
-    items_request,
-    offered_uri,
-)
-from api.services import services
-from api.urls import absolute_url
 from geo.core.crs import CRS84_URI, offered_crs, transform_geometries
-from geo.core.errors import NotFoundError
 from geo.core.serialize import feature_collection, feature_collection_json, feature_dict
 from geo.query.downloads import DOWNLOADS, export_frame
 from geo.query.filters import queryables_schema
@@ -45,11 +43,6 @@ from webmap.i18n import strings
 bp = Blueprint("collections", __name__)
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 CRS_HEADER = {"Content-Crs": {"description": "CRS of the geometries, as <URI>", "schema": {"type": "string"}}}
-COLLECTION_ID = Param("collection_id", "collection id (see /collections)",
-                      lambda: {"type": "string", "enum": list(services().catalog)}, str, where="path",
-                      example=lambda: next(iter(services().catalog)))
-FEATURE_ID = Param("feature_id", "feature id (see the collection's items)", {"type": "string"}, str, where="path",
-                   example=lambda: services().engine.first_id(next(iter(services().catalog))))
 
 
 def _response(description: str, schema: str | None, media: tuple[str, ...], headers: dict | None = None) -> dict:
@@ -61,15 +54,6 @@ def _response(description: str, schema: str | None, media: tuple[str, ...], head
 
 def _offered(layer_id: str) -> list[str]:
     return offered_crs(services().engine.bbox(layer_id))
-
-
-def _layer(collection_id: str) -> Layer:
-    """The layer of a path, when the user may see it: a hidden layer is 404 exactly as one that does not exist."""
-    catalog = services().catalog
-    if collection_id not in catalog:
-        raise NotFoundError(f"collection '{collection_id}' does not exist")
-    services().engine.info(collection_id)  # NotFoundError for a layer the build has not written
-    return catalog[collection_id]
 
 
 def collection_links(layer_id: str) -> list[dict]:
@@ -173,10 +157,10 @@ def collections(q):
 
 
 @bp.get("/collections/<collection_id>")
-@operation("one collection", "capabilities", COLLECTION_ID, F_PAGE, LANG,
+@operation("one collection", "capabilities", COLLECTION, F_PAGE, LANG,
            responses={"200": _response("one collection", "collection", (JSON, "text/html"))})
 def collection(q, collection_id: str):
-    layer = _layer(collection_id)
+    layer = q.layer
     doc = collection_document(layer, q.lang)
     if q.f == "html":
         return _html(collection_page(layer, doc, q.lang))
@@ -184,10 +168,10 @@ def collection(q, collection_id: str):
 
 
 @bp.get("/collections/<collection_id>/queryables")
-@operation("queryables of a collection", "capabilities", COLLECTION_ID, F_PAGE, LANG,
+@operation("queryables of a collection", "capabilities", COLLECTION, F_PAGE, LANG,
            responses={"200": _response("JSON Schema of the queryables", "queryables", (SCHEMA_JSON, "text/html"))})
 def queryables(q, collection_id: str):
-    layer = _layer(collection_id)
+    layer = q.layer
     store = services().engine
     schema = queryables_schema(store.schema(collection_id), store.geometry_format(collection_id), layer.title_en,
                                absolute_url(".queryables", collection_id=collection_id))
@@ -322,10 +306,10 @@ ITEMS_RESPONSE = _response("a page of features (GeoJSON or HTML) or a download w
 
 
 @bp.get("/collections/<collection_id>/items")
-@operation("features of a collection", "data", COLLECTION_ID, *ITEMS_PARAMS, responses={"200": ITEMS_RESPONSE},
+@operation("features of a collection", "data", COLLECTION, *ITEMS_PARAMS, responses={"200": ITEMS_RESPONSE},
            per_collection=True)
 def items(q, collection_id: str):
-    layer = _layer(collection_id)
+    layer = q.layer
     store = services().engine
     req = items_request(q, request.args, store.schema(collection_id), store.geometry_name(collection_id),
                         _offered(collection_id))
@@ -333,8 +317,9 @@ def items(q, collection_id: str):
     if req.format in DOWNLOAD_FORMATS:
         return _download(layer, req, result.features)
     returned = len(result.features)
+    # no timeStamp (optional in OGC API – Features): the answer, and so its ETag, is a function of the data and the
+    # request, whatever second it is made in — every worker and every retry gives the same ETag
     body = {"type": "FeatureCollection", "numberMatched": result.number_matched, "numberReturned": returned,
-            "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "links": items_links(collection_id, req, result.number_matched, returned)}
     if req.format == "html":
         return _items_html(layer, req, result.features, body), 200, {"Content-Type": HTML_UTF8,
@@ -364,11 +349,11 @@ def _item_html(layer: Layer, feature_id: str, row, links: list[dict], lang: str)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
-@operation("one feature", "data", COLLECTION_ID, FEATURE_ID, formats(*PAGE_FORMATS), LANG,
+@operation("one feature", "data", COLLECTION, FEATURE_ID, formats(*PAGE_FORMATS), LANG,
            crs_param("crs", "CRS of the returned geometry"),
            responses={"200": _response("one feature", "featureGeoJSON", (GEOJSON, "text/html"), CRS_HEADER)})
 def item(q, collection_id: str, feature_id: str):
-    layer = _layer(collection_id)
+    layer = q.layer
     crs = offered_uri(q.crs, "crs", _offered(collection_id))
     row = services().engine.feature(collection_id, feature_id)
     links = item_links(layer, feature_id, q.f)

@@ -9,13 +9,14 @@ import logging
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.body import read_json_body
-from api.collections import COLLECTION_ID, FEATURE_ID, _layer
-from api.declare import Body, integer, ok, operation
-from api.media import GEOJSON, JSON
-from api.services import current_user, services
-from api.urls import absolute_url
+from api.core.body import read_json_body
+from api.core.declare import Body, integer, ok, operation
+from api.core.media import GEOJSON, JSON
+from api.core.paths import EDITABLE_COLLECTION, FEATURE_ID
+from api.core.services import current_user, services
+from api.core.urls import absolute_url
 from geo.workspace.editing import Change, FeatureEditor, feature_history, parse_feature_body
+from layers import Layer
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("edit", __name__)
@@ -34,9 +35,9 @@ WRITE_ERRORS = {"412": {"description": "the feature changed since it was read (I
                 "428": {"description": "If-Match is required"}}
 
 
-def _editor(collection_id: str) -> FeatureEditor:
-    layer, store = _layer(collection_id), services().engine  # editable: checked first (editable_only)
-    return FeatureEditor(services().engine, layer, store.schema(collection_id), store.geometry_name(collection_id))
+def _editor(layer: Layer) -> FeatureEditor:
+    engine = services().engine
+    return FeatureEditor(engine, layer, engine.schema(layer.id), engine.geometry_name(layer.id))
 
 
 def _client() -> str | None:
@@ -64,19 +65,19 @@ def _feature_response(collection_id: str, change: Change, status: int) -> Respon
 
 @bp.post("/collections/<collection_id>/items")
 @operation("add a feature to an editable collection (Part 4 create); 201 with its Location and ETag", "editing",
-           COLLECTION_ID, body=FEATURE_BODY, role="editor", editable_only=True,
+           EDITABLE_COLLECTION, body=FEATURE_BODY, role="editor", editable_only=True,
            responses={"201": {"description": "created", "content": {GEOJSON: {"schema": {"type": "object"}}}}})
 def create_item(q, collection_id: str):
-    editor = _editor(collection_id)
+    editor = _editor(q.layer)
     data = parse_feature_body(read_json_body(request), editor.layer, editor.schema, partial=False)
     return _feature_response(collection_id, editor.create(data, _actor(), _client()), 201)
 
 
 @bp.put("/collections/<collection_id>/items/<feature_id>")
-@operation("replace a feature (Part 4 replace): needs If-Match", "editing", COLLECTION_ID, FEATURE_ID,
+@operation("replace a feature (Part 4 replace): needs If-Match", "editing", EDITABLE_COLLECTION, FEATURE_ID,
            body=FEATURE_BODY, role="editor", editable_only=True, responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
 def replace_item(q, collection_id: str, feature_id: str):
-    editor = _editor(collection_id)
+    editor = _editor(q.layer)
     data = parse_feature_body(read_json_body(request), editor.layer, editor.schema, partial=False)
     change = editor.replace(feature_id, data, request.headers.get("If-Match"), _actor(), _client())
     return _feature_response(collection_id, change, 200)
@@ -84,10 +85,10 @@ def replace_item(q, collection_id: str, feature_id: str):
 
 @bp.patch("/collections/<collection_id>/items/<feature_id>")
 @operation("change some properties or the geometry of a feature (Part 4 update, JSON merge patch): needs If-Match",
-           "editing", COLLECTION_ID, FEATURE_ID, body=PATCH_BODY, role="editor", editable_only=True,
+           "editing", EDITABLE_COLLECTION, FEATURE_ID, body=PATCH_BODY, role="editor", editable_only=True,
            responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
 def update_item(q, collection_id: str, feature_id: str):
-    editor = _editor(collection_id)
+    editor = _editor(q.layer)
     doc = read_json_body(request, media_types=(MERGE_PATCH, "application/geo+json", "application/json"))
     data = parse_feature_body(doc, editor.layer, editor.schema, partial=True)
     change = editor.update(feature_id, data, request.headers.get("If-Match"), _actor(), _client())
@@ -96,9 +97,9 @@ def update_item(q, collection_id: str, feature_id: str):
 
 @bp.delete("/collections/<collection_id>/items/<feature_id>")
 @operation("delete a feature (Part 4 delete): needs If-Match; its history stays and can restore it", "editing",
-           COLLECTION_ID, FEATURE_ID, role="editor", editable_only=True, responses={"204": {"description": "deleted"}, **WRITE_ERRORS})
+           EDITABLE_COLLECTION, FEATURE_ID, role="editor", editable_only=True, responses={"204": {"description": "deleted"}, **WRITE_ERRORS})
 def delete_item(q, collection_id: str, feature_id: str):
-    _editor(collection_id).delete(feature_id, request.headers.get("If-Match"), _actor(), _client())
+    _editor(q.layer).delete(feature_id, request.headers.get("If-Match"), _actor(), _client())
     return Response(status=204, headers={"Cache-Control": "no-store"})
 
 
@@ -111,9 +112,9 @@ def as_feature(version: dict, feature_id: str) -> dict:
 
 @bp.get("/collections/<collection_id>/items/<feature_id>/history")
 @operation("every version of a feature: who changed it, when, from where, and the feature after each change",
-           "editing", COLLECTION_ID, FEATURE_ID, role="editor", editable_only=True, responses=ok("the versions, oldest first", JSON))
+           "editing", EDITABLE_COLLECTION, FEATURE_ID, role="editor", editable_only=True, responses=ok("the versions, oldest first", JSON))
 def item_history(q, collection_id: str, feature_id: str):
-    editor = _editor(collection_id)
+    editor = _editor(q.layer)
     versions = [as_feature(v, feature_id) for v in feature_history(editor, feature_id)]
     response = jsonify({"collection": collection_id, "featureId": feature_id, "versions": versions,
                         "links": [{"rel": "self", "type": JSON, "href": absolute_url(
@@ -124,9 +125,9 @@ def item_history(q, collection_id: str, feature_id: str):
 
 @bp.post("/collections/<collection_id>/items/<feature_id>/history/<version>/restore")
 @operation("make an earlier version the current one, recorded as a new version (re-creates a deleted feature); "
-           "If-Match when the feature exists", "editing", COLLECTION_ID, FEATURE_ID, VERSION, role="editor", editable_only=True,
+           "If-Match when the feature exists", "editing", EDITABLE_COLLECTION, FEATURE_ID, VERSION, role="editor", editable_only=True,
            responses={**ok("the feature as stored", GEOJSON), **WRITE_ERRORS})
 def restore_item(q, collection_id: str, feature_id: str, version: str):
-    editor = _editor(collection_id)
+    editor = _editor(q.layer)
     change = editor.restore(feature_id, q.version, request.headers.get("If-Match"), _actor(), _client())
     return _feature_response(collection_id, change, 200)

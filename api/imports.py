@@ -11,14 +11,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.declare import Body, Param, ok, operation
-from api.html import render
-from api.identity import csrf_token
-from api.media import HTML_UTF8, JSON
-from api.pagetext import page_words
-from api.params import F_PAGE, LANG
-from api.services import current_user, services
-from api.urls import absolute_url
+from api.core.declare import Body, Param, ok, operation
+from api.core.identity import csrf_token
+from api.core.media import HTML_UTF8, JSON
+from api.core.params import F_PAGE, LANG
+from api.core.services import current_user, services
+from api.core.urls import absolute_url
+from api.html.render import render
+from api.html.text import page_words
 from geo.core.errors import InvalidParameterError, NotFoundError
 from geo.imports.formats import MAX_FILE_BYTES
 from geo.imports.pipeline import boundary_extents, import_file

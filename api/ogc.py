@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from api.declare import LANG, formats, negotiate, operation
+from api.core.declare import LANG, formats, negotiate, operation
+from api.core.media import HTML_UTF8, JSON, OPENAPI_JSON
+from api.core.openapi import openapi_document
+from api.core.params import F_PAGE
+from api.core.services import services
+from api.core.urls import absolute_url
 from api.edit import CONFORMANCE as EDIT_CONFORMANCE
-from api.html import render
-from api.media import HTML_UTF8, JSON, OPENAPI_JSON
-from api.openapi import openapi_document
-from api.pagetext import html_links, other_lang, page_words
-from api.params import F_PAGE
-from api.services import services
+from api.html.render import render
+from api.html.text import html_links, other_lang, page_words
 from api.tiles import CONFORMANCE as TILES_CONFORMANCE
-from api.urls import absolute_url
 from geo.core.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
 from geo.query.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
 

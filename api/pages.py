@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from flask import Blueprint, abort, send_from_directory
 
-from api.declare import LANG, Param, operation
-from api.identity import with_csrf_meta
-from api.media import HTML_UTF8, JSON
+from api.core.declare import LANG, Param, operation
+from api.core.identity import with_csrf_meta
+from api.core.media import HTML_UTF8, JSON
+from api.core.services import services
+from api.core.urls import path_url
 from api.ogc import LANDING_F, landing_format, landing_response
-from api.services import services
-from api.urls import path_url
 from geo.core.errors import NotFoundError
 from webmap.assets import STATIC_DIR, VENDOR_FILES
 from webmap.build import build_map
@@ -33,8 +35,10 @@ def render_view(view_id: str, lang: str) -> str:
     key = (view_id, lang, svc.data_version(), svc.catalog.internal_ids())
 
     def build() -> str:
+        office = svc.basemap.tilejson(unquote(path_url("basemap.basemap_tile", z="{z}", x="{x}", y="{y}"))) \
+            if svc.basemap else None
         fmap = build_map(VIEWS[view_id], svc.catalog, svc.engine, path_url, lang,
-                         tianditu_key=svc.settings.tianditu_key, rasters=svc.rasters.catalog)
+                         tianditu_key=svc.settings.tianditu_key, rasters=svc.rasters.catalog, office=office)
         return fmap.get_root().render()
 
     return with_csrf_meta(svc.pages.get_or_compute(key, build))

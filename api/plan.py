@@ -8,10 +8,12 @@ import time
 
 from flask import Blueprint, jsonify
 
-from api.declare import LANG, formats, ok, operation
-from api.html import render
-from api.media import HTML_UTF8
-from api.pagetext import (
+from api.core.declare import LANG, formats, ok, operation
+from api.core.media import HTML_UTF8
+from api.core.models import Health, Ready, openapi_schema
+from api.core.services import services
+from api.html.render import render
+from api.html.text import (
     clause_label,
     number_text,
     one_language,
@@ -21,7 +23,6 @@ from api.pagetext import (
     unit_label,
     with_unit,
 )
-from api.services import services
 from geo.core.serialize import json_value
 
 bp = Blueprint("plan", __name__)
@@ -95,17 +96,17 @@ def plan_figures(q):
 
 @bp.get("/healthz")
 @operation("liveness: the process answers (reads no data, never waits for a work slot; readiness is /readyz)",
-           "other", responses=ok("the status"))
+           "other", responses=ok("the status", schema=openapi_schema(Health)))
 def healthz(q):
-    return jsonify({"status": "ok", "uptime_s": round(time.monotonic() - services().started, 1)})
+    return jsonify(Health(status="ok", uptime_s=round(time.monotonic() - services().started, 1)).model_dump())
 
 
 @bp.get("/readyz")
 @operation("readiness: the data answers — feature counts of the layers you may see, build time, data version",
-           "other", responses=ok("the status"))
+           "other", responses=ok("the status", schema=openapi_schema(Ready)))
 def readyz(q):
-    store = services().engine
-    counts = {layer_id: store.count(layer_id) for layer_id in services().catalog}
-    info = store.build_info()
-    return jsonify({"status": "ok", "layers": counts, "built_at": info.get("built_at"),
-                    "data_version": services().data_version()})
+    engine = services().engine
+    counts = {layer_id: engine.count(layer_id) for layer_id in services().catalog}
+    built_at = engine.build_info().get("built_at")
+    return jsonify(Ready(status="ok", layers=counts, built_at=None if built_at is None else str(built_at),
+                         data_version=services().data_version()).model_dump())

@@ -3,17 +3,18 @@ values and (zonal) statistics of the COGs the data build writes next to the GeoP
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from api.body import read_json_body
-from api.declare import LANG, Body, Param, choice, integer, number, number_list, ok, operation
-from api.media import JSON, PNG
-from api.services import services
-from api.urls import absolute_url
+from api.core.body import read_json_body
+from api.core.declare import LANG, Body, Param, choice, number, number_list, ok, operation
+from api.core.media import JSON, PNG
+from api.core.services import services
+from api.core.tiles import tile_address, tile_params, tile_response
+from api.core.urls import absolute_url
 from geo.core.errors import InvalidParameterError
+from geo.core.geojson import POLYGONAL, body_schema
 from geo.core.limits import MAX_BODY_BYTES, MAX_PERCENTILES, MAX_VERTICES, MAX_ZONES
 from geo.rasters.stats import DEFAULT_PERCENTILES, Zone, read_band, statistics, zonal_statistics, zones_from_geojson
 from geo.rasters.tiles import COLORMAPS, TileStyle, describe, point_value, render_tile
@@ -29,18 +30,14 @@ RASTER_ID = Param("raster_id", "raster id (see /rasters)", lambda: {"type": "str
 COLORMAP = choice("colormap", "rio-tiler colormap name (continuous rasters only)", tuple(sorted(COLORMAPS)))
 
 
-def _rescale(values: tuple[float, ...]) -> tuple[float, float]:
-    if values[0] >= values[1]:
-        raise InvalidParameterError("rescale", f"min {values[0]:g} must be below max {values[1]:g}")
-    return values[0], values[1]
-
-
-RESCALE = number_list("rescale", "min,max of the colour ramp (continuous rasters only)", 2, 2, check=_rescale)
+RESCALE = number_list("rescale", "the values at the two ends of the colour ramp, start,end (continuous rasters only): "
+                      "start above end runs the ramp backwards, start equal to end makes a step there", 2, 2,
+                      check=lambda values: (values[0], values[1]))
 PERCENTILES = number_list("percentiles", f"up to {MAX_PERCENTILES} percentiles within [0, 100] (default "
                           f"{','.join(f'{p:g}' for p in DEFAULT_PERCENTILES)})", 1, MAX_PERCENTILES, 0, 100)
 ZONES_BODY = Body(f"a GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection in WGS84 lon/lat (at most "
                   f"{MAX_BODY_BYTES:,} bytes, {MAX_VERTICES:,} vertices and {MAX_ZONES:,} features)",
-                  {"type": "object", "required": ["type"]})
+                  body_schema(POLYGONAL))
 
 
 def polygon_layers() -> tuple[str, ...]:
@@ -106,30 +103,20 @@ def tilejson(q, raster_id: str):
                     "attribution": layer.source})
 
 
-def _tile_index(q) -> tuple[int, int, int]:
-    last = 2**q.z - 1
-    for name in ("x", "y"):
-        if getattr(q, name) > last:
-            raise InvalidParameterError(name, f"must be <= {last} at zoom {q.z}, got {getattr(q, name)}")
-    return q.z, q.x, q.y
-
-
 @bp.get("/rasters/<raster_id>/tiles/<z>/<x>/<y>.png")
 @operation("a 256 px Web Mercator PNG tile (nodata transparent; outside the raster 404)", "rasters", RASTER_ID,
-           integer("z", "zoom", 0, MAX_ZOOM, where="path"), integer("x", "column", 0, where="path"),
-           integer("y", "row", 0, where="path"), COLORMAP, RESCALE,
+           *tile_params(max_zoom=MAX_ZOOM), COLORMAP, RESCALE,
            choice("datum", "gcj02: the tile of a map drawn in GCJ-02 (the AMap basemap)", DATUMS, default="wgs84"),
            responses=ok("the tile", PNG))
 def tile(q, raster_id: str, z: str, x: str, y: str):
     svc = services()
     layer, path = svc.rasters.resolve(raster_id)
-    z_, x_, y_ = _tile_index(q)
+    address = tile_address(q)
     style = TileStyle(q.colormap, q.rescale)
-    key = ("tile", raster_id, svc.rasters.stamp(layer), z_, x_, y_, style, q.datum)
-    png = svc.tiles.get_or_compute(key, lambda: render_tile(path, layer, z_, x_, y_, style, q.datum))
-    response = Response(png, mimetype=PNG, headers={"Cache-Control": TILE_CACHE_CONTROL})
-    response.set_etag(hashlib.sha1(png, usedforsecurity=False).hexdigest())
-    return response.make_conditional(request)
+    key = ("tile", raster_id, svc.rasters.stamp(layer), address, style, q.datum)
+    png = svc.tiles.get_or_compute(key, lambda: render_tile(path, layer, address.z, address.x, address.y, style,
+                                                            q.datum))
+    return tile_response(png, PNG, TILE_CACHE_CONTROL)
 
 
 @bp.get("/rasters/<raster_id>/point")

@@ -3,21 +3,18 @@ Vector Tiles of every layer (ETag, Cache-Control, an LRU keyed by data version),
 
 from __future__ import annotations
 
-import hashlib
+from flask import Blueprint, jsonify
 
-from flask import Blueprint, Response, jsonify, request
-
-from api.collections import COLLECTION_ID, _layer
-from api.declare import choice, integer, ok, operation
-from api.media import JSON, MVT
-from api.services import services
-from api.urls import absolute_url
-from geo.core.errors import InvalidParameterError
+from api.core.declare import choice, ok, operation
+from api.core.media import JSON, MVT
+from api.core.paths import COLLECTION
+from api.core.services import services
+from api.core.tiles import tile_address, tile_params, tile_response
+from api.core.urls import absolute_url
 from geo.tiles.mvt import (
     MAX_ZOOM,
     TMS,
     TMS_ID,
-    TileAddress,
     check_address,
     matrix_limits,
     tile_minzoom,
@@ -26,6 +23,8 @@ from geo.tiles.mvt import (
 bp = Blueprint("tiles", __name__)
 TILE_CACHE_CONTROL = "public, max-age=300"
 TMS_PARAM = choice("tileMatrixSetId", "tile matrix set", (TMS_ID,), where="path")
+TILE_NAMES = ("tileMatrix", "tileCol", "tileRow")
+TILE = tile_params(*TILE_NAMES)
 TILESET_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 _TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{name}"
 CONFORMANCE = tuple(_TILES.format(name=n) for n in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt",
@@ -48,18 +47,17 @@ def tileset_summary(layer_id: str) -> dict:
 
 
 @bp.get("/collections/<collection_id>/tiles")
-@operation("the vector tilesets of a collection", "tiles", COLLECTION_ID, responses=ok("the tilesets"))
+@operation("the vector tilesets of a collection", "tiles", COLLECTION, responses=ok("the tilesets"))
 def tilesets(q, collection_id: str):
-    _layer(collection_id)
     return jsonify({"tilesets": [tileset_summary(collection_id)],
                     "links": [{"rel": "self", "type": JSON, "href": absolute_url(".tilesets", collection_id=collection_id)}]})
 
 
 @bp.get("/collections/<collection_id>/tiles/<tileMatrixSetId>")
 @operation("a collection's tileset: zoom range, tile matrix limits, the MVT layer and its properties", "tiles",
-           COLLECTION_ID, TMS_PARAM, responses=ok("the tileset metadata"))
+           COLLECTION, TMS_PARAM, responses=ok("the tileset metadata"))
 def tileset(q, collection_id: str, tileMatrixSetId: str):
-    layer, store = _layer(collection_id), services().engine
+    layer, store = q.layer, services().engine
     info = store.info(collection_id)
     minzoom = tile_minzoom(info.count, info.bbox)
     fields = {f: {"type": info.schema.get(f, "string")} for f in ("feature_id", *tile_fields(layer))}
@@ -91,9 +89,9 @@ def tile_fields(layer) -> tuple[str, ...]:
 
 
 @bp.get("/collections/<collection_id>/tiles/<tileMatrixSetId>/tilejson.json")
-@operation("TileJSON 3.0 of a collection's vector tiles", "tiles", COLLECTION_ID, TMS_PARAM, responses=ok("TileJSON"))
+@operation("TileJSON 3.0 of a collection's vector tiles", "tiles", COLLECTION, TMS_PARAM, responses=ok("TileJSON"))
 def tilejson(q, collection_id: str, tileMatrixSetId: str):
-    layer, info = _layer(collection_id), services().engine.info(collection_id)
+    layer, info = q.layer, services().engine.info(collection_id)
     west, south, east, north = info.bbox
     minzoom = tile_minzoom(info.count, info.bbox)
     template = _tiles_template(collection_id).replace("{tileMatrix}/{tileRow}/{tileCol}", "{z}/{y}/{x}")
@@ -105,30 +103,18 @@ def tilejson(q, collection_id: str, tileMatrixSetId: str):
                     "attribution": layer.source})
 
 
-def _address(q) -> TileAddress:
-    last = 2**q.tileMatrix - 1
-    for name in ("tileRow", "tileCol"):
-        if getattr(q, name) > last:
-            raise InvalidParameterError(name, f"must be <= {last} at tileMatrix {q.tileMatrix}")
-    return TileAddress(q.tileMatrix, q.tileCol, q.tileRow)
-
-
 @bp.get("/collections/<collection_id>/tiles/<tileMatrixSetId>/<tileMatrix>/<tileRow>/<tileCol>")
 @operation("a Mapbox Vector Tile of the collection (MVT layer named after it; an empty tile is an empty answer)",
-           "tiles", COLLECTION_ID, TMS_PARAM, integer("tileMatrix", "zoom", 0, MAX_ZOOM, where="path"),
-           integer("tileRow", "row (y)", 0, where="path"), integer("tileCol", "column (x)", 0, where="path"),
-           responses=ok("the tile", MVT))
+           "tiles", COLLECTION, TMS_PARAM, *TILE, responses=ok("the tile", MVT))
 def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: str, tileCol: str):
-    layer, svc = _layer(collection_id), services()
-    info, address = svc.engine.info(collection_id), _address(q)
+    layer, svc = q.layer, services()
+    info, address = svc.engine.info(collection_id), tile_address(q, *TILE_NAMES)
     check_address(address, info.bbox, tile_minzoom(info.count, info.bbox), collection_id)
     key = ("mvt", collection_id, svc.data_version(), address)
 
     data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, tile_fields(layer)))
     cache = "no-cache" if layer.editable else TILE_CACHE_CONTROL  # an edit shows at once: revalidate by ETag
-    response = Response(data, mimetype=MVT, headers={"Cache-Control": cache})
-    response.set_etag(hashlib.sha1(data, usedforsecurity=False).hexdigest())
-    return response.make_conditional(request)
+    return tile_response(data, MVT, cache)
 
 
 @bp.get("/tileMatrixSets")

@@ -1,4 +1,4 @@
-"""Time the hostile corpus of tests/test_hardening.py (issue 9). The tests assert a bound on each request
+"""Time the hostile corpus of tests/api/test_hardening.py (issue 9). The tests assert a bound on each request
 (`SLOW_S`) but record no times; this measures them.
 
 - In process (default): every corpus request through the Flask test client of a freshly created app over the data
@@ -39,7 +39,7 @@ from bench.report import emit, header, table
 from bench.servers import ROOT, ours
 
 LOGGER = logging.getLogger(__name__)
-LAYER = "world_countries"  # tests/test_hardening.py LAYER
+LAYER = "world_countries"  # tests/api/test_hardening.py LAYER
 REPEATS = 3
 POLL_S = 0.05
 ITEMS = f"/collections/{LAYER}/items"
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     timings = time_cases(in_process_sender(args.data_dir), corpus())
-    report = (header("Hostile corpus (tests/test_hardening.py) timed") + f"\n### In process (Flask test client, fresh "
+    report = (header("Hostile corpus (tests/api/test_hardening.py) timed") + f"\n### In process (Flask test client, fresh "
               f"app over {args.data_dir}), {len(timings)} requests\n\n{timing_table(timings)}")
     if args.http:
         report += http_report(args.data_dir, args.runs)

@@ -19,6 +19,8 @@ import pyogrio
 import shapely
 import yaml
 
+from geo.core.crs import gcj02_frame_to_wgs84
+
 LOGGER = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 # 一级类 of the 2023 classification (code, name) with a rough share of Yiwu's land
@@ -29,13 +31,10 @@ LAND_USE = [("01", "耕地", 0.16), ("02", "园地", 0.05), ("03", "林地", 0.3
 
 
 def city_boundary() -> shapely.Geometry:
-    """Yiwu's boundary from the built GeoPackage (or the committed extract), in EPSG:4549."""
-    built = ROOT / "data" / "build" / "yiwu.gpkg"
-    if built.is_file():
-        frame = pyogrio.read_dataframe(built, layer="yiwu_boundary").set_crs(4326, allow_override=True)
-    else:
-        frame = gpd.read_file(ROOT / "data" / "sources" / "cnmaps" / "yiwu.geojson").set_crs(4326, allow_override=True)
-    return frame.to_crs(4549).geometry.union_all()
+    """Yiwu's boundary, in EPSG:4549: from the committed cnmaps extract (GCJ-02, shifted to WGS84 as the build does),
+    so the parcels are the same whether or not `make data` has run."""
+    frame = gpd.read_file(ROOT / "data" / "sources" / "cnmaps" / "330782.geojson").set_crs(4326, allow_override=True)
+    return gcj02_frame_to_wgs84(frame).to_crs(4549).geometry.union_all()
 
 
 def parcels(count: int, seed: int = 14) -> gpd.GeoDataFrame:

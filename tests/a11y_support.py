@@ -1,4 +1,4 @@
-"""Accessibility checks of every page (issue 17), shared by tests/test_browser_a11y.py and tools/a11y_audit.py.
+"""Accessibility checks of every page (issue 17), shared by tests/browser/test_browser_a11y.py and tools/a11y_audit.py.
 
 The pages come from the OpenAPI document, never from a list kept by hand: every operation answering `text/html`,
 its path parameters filled from the service itself (every collection, one feature of each, every map view, one

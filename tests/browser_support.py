@@ -28,8 +28,6 @@ CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1280,900",
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9")
 NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")  # data:, blob:, chrome:// never leave the machine
-# what a page asks for and may be told "none": the office basemap's TileJSON is 404 when no basemap is configured
-OPTIONAL = ("/basemap/tilejson.json",)
 SIZES = ((390, 844), (768, 1024), (1440, 900))  # phone, tablet, desktop (CSS px of the viewport)
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
@@ -86,13 +84,12 @@ def open_page(driver, base_url: str, path: str) -> dict:
     failed = [(urls[e["params"]["requestId"]], e["params"]["errorText"]) for e in events
               if e["method"] == "Network.loadingFailed" and e["params"]["requestId"] in urls]
     failed += [e["params"]["response"]["url"] for e in events
-               if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400
-               and not e["params"]["response"]["url"].endswith(OPTIONAL)]
+               if e["method"] == "Network.responseReceived" and e["params"]["response"]["status"] >= 400]
     received = sum(e["params"]["encodedDataLength"] for e in events if e["method"] == "Network.loadingFinished"
                    and urls.get(e["params"]["requestId"], "").startswith(base_url))
     load_ms = driver.execute_script(
         "var n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;")
-    errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE" and not optional_404(m["message"])]
+    errors = [m for m in driver.get_log("browser") if m["level"] == "SEVERE"]
     return {"requests": list(urls.values()), "failed": failed, "bytes": received, "load_ms": load_ms, "errors": errors}
 
 
@@ -132,12 +129,6 @@ def wait_shown(driver, selector: str, timeout: float = 10, text: str | None = No
                 return element
         return False
     return WebDriverWait(driver, timeout).until(shown)
-
-
-def optional_404(message: str) -> bool:
-    """The console's note of an optional resource answered 404 (see OPTIONAL)."""
-    return any(f"{path} - Failed to load resource: the server responded with a status of 404" in message
-               for path in OPTIONAL)
 
 
 @contextmanager

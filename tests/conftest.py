@@ -1,6 +1,11 @@
-"""Fixtures: the data built once into a temp copy of data/, a throw-away PostgreSQL/PostGIS cluster, and an app +
-client on each engine: every test taking `app` or `client` runs against the embedded GeoPackage and against PostGIS
-(`backend`), the cluster started and removed by the tests themselves."""
+"""Fixtures: the data built once into a temp copy of data/, a throw-away PostgreSQL/PostGIS cluster, and the app on
+the embedded GeoPackage (`app`, `client`). A module that tests what may differ between the engines says
+`pytestmark = pytest.mark.engines`: its tests that take `app`, `client` or `backend` run on the GeoPackage and on
+PostGIS (the cluster started and removed by the tests themselves); every other test runs once.
+
+Markers (pyproject.toml): browser (tests/browser/), postgis (a test on PostGIS), contract (the OpenAPI document as
+the contract: Schemathesis, OGC clients), slow (kill -9, rebuilds, several processes), engines (both engines).
+The fast loop (CONTRIBUTING): `pytest -m "not browser and not slow and not contract and not postgis"`."""
 
 from __future__ import annotations
 
@@ -20,6 +25,24 @@ from geo.core.settings import load_settings
 from server import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+BACKENDS = ("gpkg", "postgis")
+
+
+def pytest_generate_tests(metafunc):
+    """Modules marked `engines` run their engine-taking tests on both engines."""
+    if metafunc.definition.get_closest_marker("engines") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(items):
+    """browser: the tests under tests/browser/; postgis: every test that runs on PostgreSQL."""
+    for item in items:
+        if TESTS / "browser" in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "postgis" or {"postgres_url", "postgis_data"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.postgis)
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +57,6 @@ def data_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def gpkg(data_dir) -> Path:
     return data_dir / "build" / "yiwu.gpkg"
-
-
-BACKENDS = ("gpkg", "postgis")
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +77,10 @@ def postgis_data(data_dir, postgres_url) -> str:
     return postgres_url
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session")
 def backend(request) -> str:
-    return request.param
+    """The engine under test: the GeoPackage, or each engine in a module marked `engines`."""
+    return getattr(request, "param", "gpkg")
 
 
 @pytest.fixture(scope="session")

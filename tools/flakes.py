@@ -1,7 +1,7 @@
 """Hunt flaky tests: run pytest on the given tests several times, quiet or with both cores busy (Debian's stress-ng),
 and print each test's failure rate as a Markdown table.
 
-    python -m tools.flakes tests/test_browser_editing.py --runs 3 --count 5 [--busy] [-k expr] [--out flakes.md]
+    python -m tools.flakes tests/browser/test_browser_editing.py --runs 3 --count 5 [--busy] [-k expr] [--out flakes.md]
 
 `--runs` is how many pytest sessions (each builds its data afresh), `--count` how often pytest-repeat runs each test
 inside a session. A test that fails once in 20 is flaky: fix it at its cause (CONTRIBUTING "Flaky tests")."""

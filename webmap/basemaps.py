@@ -27,7 +27,6 @@ BASE_ROLES = ("boundary",)  # the base of the map: its land and lines; drawn low
 LABEL_ROLES = ("boundary", "place")  # named in the basemap's labels (and found by the search)
 LAND_LEVELS = ("country",)  # boundary levels whose polygons are the land
 LAND_MAX_NATIVE_ZOOM = 8  # land is a fill: its tiles above this zoom are the zoom-8 tiles scaled
-OFFICE_TILEJSON = "basemap/tilejson.json"  # the office basemap's TileJSON, 404 when none is configured
 
 
 class BaseSource(Protocol):
@@ -53,9 +52,10 @@ def tianditu(kind: str, key: str, lang: str) -> dict:
             "max_zoom": 18, "attribution": "© 天地图 Tianditu"}
 
 
-def basemaps(lang: str, tianditu_key: str | None = None) -> list[dict]:
-    """The basemap choices in control order, titles escaped (the control writes names as HTML); Tianditu only
-    with a key (config TIANDITU_KEY, from the environment variable YIWU_TIANDITU_KEY)."""
+def basemaps(lang: str, tianditu_key: str | None = None, office: dict | None = None) -> list[dict]:
+    """The basemap choices in control order, the first on by default, titles escaped (the control writes names as
+    HTML): the office's own basemap first when the server has one (`office`: its TileJSON), then the offline one;
+    Tianditu only with a key (config TIANDITU_KEY, from the environment variable YIWU_TIANDITU_KEY)."""
     key = tianditu_key
     amap = {"id": "amap", "url": AMAP_URL.format(s="{s}", lang="en" if lang == "en" else "zh_cn"),
             "subdomains": "1234", "max_zoom": 18, "attribution": "© 高德 AMap", "gcj02": True}
@@ -63,7 +63,8 @@ def basemaps(lang: str, tianditu_key: str | None = None) -> list[dict]:
     if key:
         choices[2:2] = [tianditu("vec", key, lang), tianditu("img", key, lang)]
     titles = strings(lang)["basemaps"]
-    return [{**choice, "title": str(escape(titles[choice["id"]]))} for choice in choices]
+    listed = [{**choice, "title": str(escape(titles[choice["id"]]))} for choice in choices]
+    return ([office_basemap(office, lang)] if office else []) + listed
 
 
 def tile_origins() -> tuple[str, ...]:
@@ -120,9 +121,7 @@ def offline_basemap(layers: Iterable[Layer], source: BaseSource, link: Link, lan
     return {"boundaries": boundaries, "labels": labels, "sea": any(b["land"] for b in boundaries)}
 
 
-def office_basemap(root: str, lang: str) -> dict:
-    """The office basemap choice: its TileJSON URL under the app's root path (`root`: the path of the landing page,
-    e.g. "/" or "/yiwu/") and its title (escaped: the control writes names as HTML). The page offers it only when
-    the TileJSON answers."""
-    return {"id": "office", "tilejson": root.rstrip("/") + "/" + OFFICE_TILEJSON,
-            "title": str(escape(strings(lang)["basemaps"]["office"]))}
+def office_basemap(tilejson: dict, lang: str) -> dict:
+    """The office basemap choice: its TileJSON (written into the page: no request to find out whether there is one)
+    and its title (escaped: the control writes names as HTML)."""
+    return {"id": "office", "tilejson": tilejson, "title": str(escape(strings(lang)["basemaps"]["office"]))}

@@ -18,7 +18,7 @@ from geo.tiles.mvt import tile_minzoom
 from layers import Layer
 from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels
-from webmap.basemaps import BASE_ROLES, basemaps, office_basemap, offline_basemap, tile_template
+from webmap.basemaps import BASE_ROLES, basemaps, offline_basemap, tile_template
 from webmap.editing import add_editing
 from webmap.elements import (
     Layout,
@@ -175,10 +175,11 @@ def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) 
 
 def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Link, lang: str = "zh",
               tianditu_key: str | None = None,
-              rasters: Mapping[str, RasterLayer] = MappingProxyType({})) -> OfflineMap:
-    """The folium map of a view: grouped overlays, legend, header, tools and the audience's panel."""
+              rasters: Mapping[str, RasterLayer] = MappingProxyType({}), office: dict | None = None) -> OfflineMap:
+    """The folium map of a view: grouped overlays, legend, header, tools and the audience's panel (`office`: the
+    TileJSON of the office's basemap, when the server has one: it is the default basemap)."""
     text = strings(lang)
-    fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=True,
+    fmap = OfflineMap(location=list(view.center), zoom_start=view.zoom, tiles=None, control_scale=False,
                       prefer_canvas=False, lang=lang)
     groups: dict[str, list] = {}
     layers = layers_for(view, catalog)
@@ -188,10 +189,10 @@ def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Li
         element = overlay(layer, source, link, lang, view.shows(layer)).add_to(fmap)
         groups.setdefault(text["groups"][layer.group], []).append(element)
     base = {"offline": offline_basemap(catalog.values(), source, link, lang),
-            "office": office_basemap(link("pages.overview"), lang),
             "labels": {"failed": text["tools"]["basemap_failed"], "use_offline": text["tools"]["use_offline"],
                        "title": text["layout"]["layers"]}}
-    LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key), base=base, collapsed=False).add_to(fmap)
+    LocalGroupedLayerControl(groups, basemaps=basemaps(lang, tianditu_key, office), base=base,
+                             collapsed=False).add_to(fmap)
     add_raster_overlays(fmap, view, lang, rasters,  # raster surfaces (webmap/raster_layers.py)
                         tilejson_url=lambda raster_id: link("rasters.tilejson", raster_id=raster_id))
     Legend({"title": text["legend"], "schematic": text["schematic"],

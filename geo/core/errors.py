@@ -75,7 +75,7 @@ class Forbidden(GeoError):
 
 
 class ServerBusyError(GeoError):
-    """Every work slot stayed taken for as long as a request may wait (api/admission.py); `retry_after` seconds."""
+    """Every work slot stayed taken for as long as a request may wait (api/core/admission.py); `retry_after` seconds."""
 
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)

@@ -122,3 +122,40 @@ def require_polygonal(features: list[InputFeature]) -> None:
         if feature.geometry.geom_type not in POLYGONAL:
             raise InvalidGeometryError(f"feature {i}: type {feature.geometry.geom_type} has no area; "
                                        "use Polygon or MultiPolygon")
+
+
+# the fewest positions of a geometry's innermost coordinate arrays: a line's 2, a ring's 4 (closed: its first and
+# last position the same, which a schema cannot state), a multipoint's 1
+MIN_POSITIONS = {"MultiPoint": 1, "LineString": 2, "MultiLineString": 2, "Polygon": 4, "MultiPolygon": 4}
+
+
+def _coordinates_schema(kind: str) -> dict:
+    """JSON Schema of a geometry's coordinates: positions of 2 or 3 numbers within [-180, 180] (the latitude's
+    [-90, 90] and lon-first order are the parser's to say), nested as the kind nests them."""
+    schema: dict = {"type": "array", "minItems": 2, "maxItems": 3,
+                    "items": {"type": "number", "minimum": -180, "maximum": 180}}
+    for level in range(COORDINATE_DEPTH[kind]):
+        schema = {"type": "array", "minItems": MIN_POSITIONS[kind] if level == 0 else 1, "items": schema}
+    return schema
+
+
+def geometry_schema(kinds: tuple[str, ...] = tuple(COORDINATE_DEPTH)) -> dict:
+    """JSON Schema (OpenAPI 3.0) of the geometries `parse_geometry` accepts: one of the kinds, with its coordinates."""
+    return {"oneOf": [{"type": "object", "required": ["type", "coordinates"],
+                       "properties": {"type": {"type": "string", "enum": [kind]},
+                                      "coordinates": _coordinates_schema(kind)}}
+                      for kind in kinds]}
+
+
+def body_schema(kinds: tuple[str, ...] = tuple(COORDINATE_DEPTH)) -> dict:
+    """JSON Schema (OpenAPI 3.0) of the documents `parse_features` accepts: a geometry of the kinds, a Feature with
+    one, or a FeatureCollection of them — the parser's rules stated where a schema can. The size limits (features,
+    vertices, bytes) are the body's description's to state: beyond them the answer is 413, not 400."""
+    feature = {"type": "object", "required": ["type", "geometry"],
+               "properties": {"type": {"type": "string", "enum": ["Feature"]}, "geometry": geometry_schema(kinds),
+                              "properties": {"type": "object", "nullable": True},
+                              "id": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}
+    collection = {"type": "object", "required": ["type", "features"],
+                  "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                                 "features": {"type": "array", "minItems": 1, "items": feature}}}
+    return {"oneOf": [*geometry_schema(kinds)["oneOf"], feature, collection]}

@@ -35,7 +35,7 @@ class Settings:
     workspace_path: Path | None = None  # default: data_dir/workspace/workspace.gpkg (imports, edits, users, audit)
     workspace_schema: str = "yiwu_workspace"  # the same in PostGIS (with database_url); never touched by a build
     basemap: Path | None = None  # an MBTiles file the office draws under every map (served at /basemap/…)
-    work_slots: int = 0  # requests computing at once per process (0: the number of cores, at least 2); api/admission.py
+    work_slots: int = 0  # requests computing at once per process (0: the number of cores, at least 2); api/core/admission.py
     work_wait_seconds: float = 30.0  # how long a request waits for a slot before a 503 with Retry-After
 
     @property

@@ -11,6 +11,7 @@ from rasterio.crs import CRS
 from rio_tiler.colormap import cmap
 from rio_tiler.errors import PointOutsideBounds, TileOutsideBounds
 from rio_tiler.io import Reader
+from rio_tiler.models import ImageData
 
 from geo.core.crs import gcj02_to_wgs84
 from geo.core.errors import InvalidParameterError, NotFoundError
@@ -76,8 +77,20 @@ def render_tile(path: Path, raster: RasterLayer, z: int, x: int, y: int, style: 
     if raster.is_class:
         return image.render(img_format="PNG", colormap=class_colormap(raster))
     if style.rescale:
-        image = image.rescale(in_range=(style.rescale,))
+        image = ramp(image, *style.rescale)
     return image.render(img_format="PNG", colormap=cmap.get(style.colormap))
+
+
+def ramp(image: ImageData, low: float, high: float) -> ImageData:
+    """Values from `low` to `high` onto the colour ramp: `low` above `high` runs the ramp backwards, and equal ones
+    make a step at that value (below it the ramp's first colour, above it the last)."""
+    if low == high:
+        high = low + max(abs(low), 1.0) * 1e-9
+    if low < high:
+        return image.rescale(in_range=((low, high),))
+    rescaled = image.rescale(in_range=((high, low),))
+    rescaled.array = 255 - rescaled.array
+    return rescaled
 
 
 def point_value(path: Path, raster_id: str, lon: float, lat: float) -> float | None:

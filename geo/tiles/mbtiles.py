@@ -108,6 +108,15 @@ class MBTiles:
             raise SourceError(f"basemap {self.path}: metadata bounds {text!r} is out of range")
         return west, south, east, north
 
+    def tilejson(self, template: str) -> dict:
+        """TileJSON 3.0 of the file, its tiles at `template` ({z}/{x}/{y})."""
+        info = self.info
+        west, south, east, north = info.bounds
+        return {"tilejson": "3.0.0", "name": info.name, "description": info.description, "scheme": "xyz",
+                "tiles": [template], "format": info.format, "minzoom": info.minzoom, "maxzoom": info.maxzoom,
+                "bounds": [west, south, east, north], "center": [(west + east) / 2, (south + north) / 2, info.minzoom],
+                "attribution": info.attribution}
+
     def tile(self, z: int, x: int, y: int) -> Tile | None:
         """The tile at XYZ address z/x/y (y counted from the north), or None where the file has none."""
         row = self._connection().execute(

@@ -1,7 +1,7 @@
 """The words of an import's quality-check report (成果质检), in Chinese and English.
 
 Every message of a report is a code and its parameters; `MESSAGES` gives its level and the text in each language
-(`str.format` templates, the same placeholders in both: `tests/test_importer.py` checks them). A parameter whose
+(`str.format` templates, the same placeholders in both: `tests/imports/test_importer.py` checks them). A parameter whose
 value is one of the `PHRASES` codes (they start with "@") is itself translated, with the same parameters.
 """
 

@@ -1,7 +1,8 @@
 /* Basemaps. The offline one (default) is drawn from the app's own layers (webmap/basemaps.py offline_basemap): the
    country boundaries filled as land on a sea-coloured background, the lines of every boundary level — both from the
-   layers' vector tiles, asked for only within each layer's extent — and the name labels (labels.js). The office
-   basemap is offered when the server answers its TileJSON (raster tiles, or vector tiles drawn with VectorGrid).
+   layers' vector tiles, asked for only within each layer's extent — and the name labels (labels.js). Where the server
+   has the office's own basemap, its TileJSON is in the page and it comes first, on by default (raster tiles, or
+   vector tiles drawn with VectorGrid).
    Online tiles (OpenStreetMap, Tianditu, AMap) say so in the page language when they cannot load. While a GCJ-02
    basemap (AMap) is on, the map projects through GCJ02_CRS; data, drawings and coordinates stay WGS84. */
 import {button, control, el} from "./dom.js";
@@ -106,20 +107,6 @@ function tileJsonLayer(tj, title) {
                                                              vectorTileLayerStyles: styles}));
 }
 
-/* The office basemap from its TileJSON, or null when the server has none (404) or it is unusable. */
-export function officeBasemap(spec) {
-  if (!spec || !spec.tilejson) { return Promise.resolve(null); }
-  return fetch(spec.tilejson, {headers: {Accept: "application/json"}})
-    .then((r) => (r.ok ? r.json() : null))
-    .then((tj) => {
-      if (!tj || !Array.isArray(tj.tiles) || !tj.tiles.length) { return null; }
-      const layer = tileJsonLayer(tj, spec.title);
-      basemapLayers.office = layer;
-      return layer;
-    })
-    .catch(() => null);
-}
-
 /* The base layers of the layer control, title -> layer (`choices`: webmap/basemaps.py basemaps; `base`: the offline
    basemap's layers and labels, the notices' words); the first is put on. */
 export function basemaps(map, choices, base, lang) {
@@ -128,7 +115,12 @@ export function basemaps(map, choices, base, lang) {
   indexPlaces(spec.labels);
   let offline = null;
   choices.forEach((choice, i) => {
-    const layer = choice.url ? tiles(choice) : offlineBase(map, spec, lang);
+    let layer = null;
+    if (choice.tilejson) {
+      layer = tileJsonLayer(choice.tilejson, choice.title);
+    } else {
+      layer = choice.url ? tiles(choice) : offlineBase(map, spec, lang);
+    }
     if (!choice.url && !offline) { offline = layer; }
     basemapLayers[choice.id] = layer;
     out[choice.title] = layer;

@@ -1,24 +1,20 @@
 /* The page's grouped layer control (leaflet-groupedlayercontrol): the basemaps, the overlays by group, and the
    groups other modules add later (the raster surfaces). It lives in the page's panel (layout.js), not over the
-   map; the office basemap joins the basemaps when the server answers its TileJSON. */
-import {basemaps, officeBasemap} from "./basemaps.js";
+   map. */
+import {basemaps} from "./basemaps.js";
 import {el} from "./dom.js";
-import {track} from "./layers.js";
 import {dockSlot} from "./layout.js";
 
 let current = null;
 
 /* The control with `choices` as base layers and `groups` ({group: {name: layer}}) as overlays, in the panel
-   (`base`: the offline and office basemaps and the words of the notices; webmap/build.py). */
+   (`base`: the offline basemap and the words of the notices; webmap/build.py). */
 export function layerControl(map, choices, groups, options, base) {
   const lang = document.documentElement.lang === "en" ? "en" : "zh";
   current = L.control.groupedLayers(basemaps(map, choices, base || {}, lang), groups, options).addTo(map);
   const slot = dockSlot("layers", "control");
   if (base && base.labels && base.labels.title) { slot.appendChild(el("h2", "yiwu-dock-heading", base.labels.title)); }
   slot.appendChild(current.getContainer());
-  track(officeBasemap(base && base.office).then((layer) => {
-    if (layer) { current.addBaseLayer(layer, base.office.title); }
-  }));
   return current;
 }
 

@@ -1,5 +1,5 @@
 /* Entry module of the map pages (/, /map/planner, /map/investor, /map/logistics). It imports every concern and
-   sets the page's one global, window.YiwuMap: the calls folium's generated script makes, and what the browser
+   sets the page's one global, window.YiwuMap (through global.js): the calls folium's generated script makes, and what the browser
    tests read. Nothing else is written to window.
 
    Timing: the page's head loads this file as <script type="module" src="/static/js/main.js">, after the classic
@@ -16,8 +16,9 @@
        load(layer, url, lazy)                 fetch its features from the data API (lazy: when first switched on)
        vectorTileLayer(map, options) -> L.VectorGrid   a large layer drawn from its vector tiles, in `layers` too
        layerControl(map, basemaps, groups, options, base) -> the grouped layer control in the panel, with the
-                                              basemaps as base layers (base: the offline basemap's tiles and labels,
-                                              the office basemap's TileJSON, the notices' words)
+                                              basemaps as base layers, the office's own first (with its TileJSON)
+                                              where the server has one (base: the offline basemap's tiles and
+                                              labels, the notices' words)
        rasters(map, options)                  the raster overlays, a group of that control
        legend(map, options)                   the legend control
        tools(map, options)                    fullscreen, search, draw, coordinates, minimap, time slider, swipe,
@@ -29,11 +30,11 @@
        layers          {catalog id: L.GeoJSON | L.VectorGrid} of the page's overlays
        rasterLayers    {raster id: L.LayerGroup} of the raster overlays
        map             the L.Map (set by tools(); null before)
-       pending         number of layer fetches under way (and the office basemap's TileJSON until it answers)
+       pending         number of layer fetches under way
        idle            true when nothing is pending, the map is not moving (a popup's auto-pan included) and no
                        tile layer is loading: the tests wait for it instead of sleeping
        swipe           the swipe comparison: start(leftId, rightId), set(ratio), stop()
-       basemaps        {basemap id: layer} of the basemaps offered ("office" once its TileJSON answered)
+       basemaps        {basemap id: layer} of the basemaps offered ("office" first where the server has one)
        places          the offline basemap's labels, which the search finds: [{id, layer, kind, zh, en, lat, lon}]
        hitTest(latlng) the GeoJSON features under a map position, as a click resolves them (nearest first)
        search(query)   what the search box lists for a query: [{kind: feature|place|boundary|coords, ...}]
@@ -51,6 +52,7 @@ import {analyseSite, sitePanel} from "./analysis/site.js";
 import {basemapLayers} from "./basemaps.js";
 import {editing, editingState} from "./editing/index.js";
 import {toGcj02} from "./gcj02.js";
+import {publish} from "./global.js";
 import {hitTest} from "./hits.js";
 import {atRest, watchActivity} from "./idle.js";
 import {places} from "./labels.js";
@@ -68,7 +70,7 @@ import {vectorTileLayer} from "./vectortiles.js";
 let page = null;  // what tools() returns: {map, drawn, minimap, swipe}
 let corridors = null;  // the corridor panel of the logistics page
 
-window.YiwuMap = Object.freeze({
+publish({
   layout,
   panes,
   geojsonLayer,

@@ -6,6 +6,7 @@
 import {el} from "./dom.js";
 import {GCJ02_CRS} from "./gcj02.js";
 import {addOverlay} from "./layercontrol.js";
+import {track} from "./layers.js";
 import {dockSlot} from "./layout.js";
 import {rasterLegendBox} from "./legend.js";
 
@@ -47,14 +48,14 @@ function overlay(map, spec) {
   group.on("add", () => {
     rasterLegendBox().appendChild(legend);
     if (tiles) { return; }
-    fetch(spec.tilejson).then((r) => r.json()).then((tj) => {
+    track(fetch(spec.tilejson).then((r) => r.json()).then((tj) => {  // pending until its tile layer is on the map
       const b = tj.bounds;
       templates[spec.id] = tj.tiles[0];
       tiles = L.tileLayer(tileUrl(map, tj.tiles[0]), {opacity: spec.opacity,
         bounds: L.latLngBounds([b[1], b[0]], [b[3], b[2]]), maxZoom: 19});
       tiles.on("load", () => { group.fire("rasterload"); });
       group.addLayer(tiles);
-    });
+    }));
   });
   group.on("remove", () => { legend.remove(); });
   group.on("yiwu:opacity", () => { if (tiles) { tiles.setOpacity(spec.opacity); } });

@@ -2,14 +2,9 @@
    touches in their layers' catalog colours and the city/county outlines (the page's JSON data block #report-data;
    the printed page shows the static SVG map instead), the print button and the PDF download (the site posted to
    ?f=pdf). No global. */
+import {metricScale, pathStyle} from "./pathstyle.js";
+
 const data = JSON.parse(document.getElementById("report-data").textContent);
-
-function pathStyle(style) {
-  const color = style.color || "#3388ff";
-  return {color, weight: style.weight || 2, dashArray: style.dash_array || null, fillColor: style.fill_color || color,
-          fillOpacity: style.fill_opacity === undefined ? 0.2 : style.fill_opacity};
-}
-
 const map = L.map("map");
 data.base.forEach((base) => {
   L.geoJSON(base.data, {interactive: false, style: () => ({...pathStyle(base.style), fill: false})}).addTo(map);
@@ -22,7 +17,7 @@ data.layers.forEach((layer) => {
 const siteLayer = L.geoJSON(data.site, {style: {...pathStyle(data.site_style), weight: 3},
                                         pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 7})}).addTo(map);
 map.fitBounds(siteLayer.getBounds().pad(0.5), {maxZoom: 15});
-L.control.scale().addTo(map);
+metricScale(map);
 const button = document.getElementById("print-report");
 if (button) { button.addEventListener("click", () => { window.print(); }); }
 

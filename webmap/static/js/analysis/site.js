@@ -1,6 +1,6 @@
 /* Planner: draw a polygon or upload a GeoJSON file -> POST the site check URL (opts.urls.site) -> the report in
    the side panel, with a button that opens the printable report. */
-import {append, el} from "../dom.js";
+import {append, button, el} from "../dom.js";
 import {showTab} from "../layout.js";
 import {apiFetch, fetchJSON, grid, nameOf, section, sidePanel, table} from "./common.js";
 
@@ -40,16 +40,15 @@ function summary(report, opts) {
 
 /* The printable report is a POST: a window opened on the click, written when the HTML arrives. */
 function printButton(body, opts) {
-  const button = el("button", "yiwu-site-print", opts.labels.print);
-  button.type = "button";
-  button.addEventListener("click", () => {
+  const print = button("yiwu-site-print", opts.labels.print);
+  print.addEventListener("click", () => {
     const win = window.open("", "_blank");
     apiFetch(`${opts.urls.site}?f=html&lang=${encodeURIComponent(opts.lang)}`,
           {method: "POST", headers: {"Content-Type": "application/json"}, body})
       .then((r) => r.text())
       .then((html) => { if (win) { win.document.open(); win.document.write(html); win.document.close(); } });
   });
-  return button;
+  return print;
 }
 
 function renderReport(target, report, body, opts) {
@@ -86,15 +85,26 @@ function showUpload(map, state, data) {
   }
 }
 
+/* The upload in the page language: a button that opens the browser's file chooser (whose own control would say
+   "Choose File / No file chosen" in the browser's language) and the name of the file chosen. */
 function uploadInput(map, target, opts, state) {
-  const label = el("label", "yiwu-site-upload");
+  const box = el("div", "yiwu-site-upload");
   const input = el("input");
   input.type = "file";
   input.accept = ".geojson,.json,application/geo+json,application/json";
-  append(label, [el("span", null, `${opts.labels.upload} `), input]);
+  input.hidden = true;
+  input.tabIndex = -1;
+  const choose = button("yiwu-site-upload-button", opts.labels.choose_file);
+  const chosen = el("span", "yiwu-site-upload-file", opts.labels.no_file);
+  chosen.setAttribute("aria-live", "polite");
+  choose.setAttribute("aria-describedby", "yiwu-site-upload-file");
+  chosen.id = "yiwu-site-upload-file";
+  choose.addEventListener("click", () => input.click());
+  append(box, [el("span", "yiwu-site-upload-label", `${opts.labels.upload} `), choose, chosen, input]);
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
     if (!file) { return; }
+    chosen.textContent = file.name;
     file.text().then((text) => {
       let data;
       try { data = JSON.parse(text); } catch { showError(target, opts.labels.bad_file, opts); return; }
@@ -103,7 +113,7 @@ function uploadInput(map, target, opts, state) {
     });
     input.value = "";
   });
-  return label;
+  return box;
 }
 
 /* The site check panel (`opts`: lang, labels, values, accuracies, urls; webmap/analysis_panels.py). */

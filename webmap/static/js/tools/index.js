@@ -3,6 +3,7 @@
    slider and the swipe (`opts`: webmap/build.py tools_options). Add them after the overlays: search, minimap, swipe
    and permalink index the overlays registered by then. Clicks on the map are resolved by hits.js from here on. */
 import {clickHandling} from "../hits.js";
+import {metricScale} from "../pathstyle.js";
 import {keyboardAccess} from "../keyboard.js";
 import {coordinatesControl} from "./coords.js";
 import {drawTools} from "./draw.js";
@@ -14,6 +15,7 @@ import {timeSlider} from "./timeslider.js";
 
 /* The tools on the map; returns their handles {map, drawn, minimap, swipe}. */
 export function tools(map, opts) {
+  metricScale(map);
   new L.Control.FullScreen({position: "topleft", title: opts.labels.fullscreen,
                             titleCancel: opts.labels.fullscreen_exit}).addTo(map);
   searchControl(map, opts);

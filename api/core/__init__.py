@@ -1,0 +1,1 @@
+"""What every blueprint shares: parameters declared once (validation and OpenAPI), the request's snapshot and the layer a path names, who is asking, the work-slot gate, bodies, media types, URLs, tile answers, errors at the edge, the OpenAPI document."""

@@ -1,0 +1,128 @@
+"""What the blueprints share, built once by the app factory: the settings, the vector catalog and the engine, the
+raster store, the accounts, and the caches (keyed by data version); and the snapshot a request reads through.
+
+A request sees one snapshot (as flaskr's `g.db`): the engine's data version read once — the build's and the
+workspace's together — and the catalog of that version (the built layers and the imported ones). Every later read
+of the request answers from it. `catalog` is the snapshot's catalog as the current user may see it; `full_catalog()`
+every layer, for code that truly needs them all. A request that writes takes a new snapshot after its write
+(`written()`), so that it answers with what it wrote."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from flask import current_app, g, has_app_context, has_request_context, request
+
+from geo.core.cache import LRUCache
+from geo.core.settings import Settings
+from geo.rasters.store import RasterStore
+from geo.store.base import Engine
+from geo.tiles.mbtiles import MBTiles
+from geo.workspace.accounts import Accounts, User
+from geo.workspace.layers import entry_layer, imported_entries
+from layers import Catalog, CatalogError
+
+LOGGER = logging.getLogger(__name__)
+
+PAGE_CACHE_SIZE = 32
+TILE_CACHE_SIZE = 512
+STATS_CACHE_SIZE = 64
+SNAPSHOT = "yiwu_snapshot"  # where a request keeps its snapshot (flask.g)
+
+
+def current_user() -> User | None:
+    """The user of the current request (api/core/identity.py sets it before every view); None: anonymous, or no
+    request at all."""
+    return g.get("user") if has_app_context() else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one request reads: the data version and the catalog of that version."""
+
+    version: str
+    catalog: Catalog  # every layer, built and imported
+
+
+@dataclass
+class Services:
+    settings: Settings
+    built_catalog: Catalog  # layers/catalog/*.yaml: what the build made
+    engine: Engine  # the one backend, chosen once from the settings (geo/store/__init__.py)
+    rasters: RasterStore
+    basemap: MBTiles | None = None  # the office's own basemap (YIWU_BASEMAP), when configured
+    pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
+    tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
+    stats: LRUCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))
+    accounts: Accounts = field(init=False)  # the workspace's users (geo/workspace/accounts.py)
+    started: float = field(default_factory=time.monotonic)  # when the app was made (uptime of /healthz)
+
+    _merged: tuple = (None, None)  # (workspace version, the built and imported layers' Catalog)
+
+    def __post_init__(self) -> None:
+        self.accounts = Accounts(self.engine)
+
+    def snapshot(self) -> Snapshot:
+        """The request's snapshot, taken at its first read (outside a request: a fresh one each call)."""
+        if has_request_context() and SNAPSHOT in g:
+            return g.get(SNAPSHOT)
+        version = self.engine.snapshot()
+        found = Snapshot(str(version), self._catalog_of(version.workspace))
+        if has_request_context():
+            setattr(g, SNAPSHOT, found)
+        return found
+
+    def written(self) -> None:
+        """The request has written: what it reads from now on is read at a new snapshot (its own write included)."""
+        if has_request_context():
+            g.pop(SNAPSHOT, None)
+        self.snapshot()
+
+    def _catalog_of(self, workspace_version: str) -> Catalog:
+        """The built and imported layers at a workspace version (the imported entries read when it changed)."""
+        if self._merged[0] != workspace_version:
+            merged = self._merge()
+            self.engine.set_imported([lid for lid in merged if lid not in self.built_catalog])
+            self._merged = (workspace_version, merged)
+        return self._merged[1]
+
+    def _merge(self) -> Catalog:
+        layers = dict(self.built_catalog)
+        for entry in imported_entries(self.engine):
+            try:
+                layer = entry_layer(entry)
+            except CatalogError as exc:  # validated at import; a later model change must not stop the service
+                LOGGER.error("imported layer skipped: %s", exc)
+                continue
+            if layer.id not in layers:
+                layers[layer.id] = layer
+        return Catalog(dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0]))))
+
+    def data_version(self) -> str:
+        """The version of the vector data every cache key carries (the build's and the workspace's stamps)."""
+        return self.snapshot().version
+
+    def full_catalog(self) -> Catalog:
+        """The built layers and the imported ones, at the request's snapshot."""
+        return self.snapshot().catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        """The layers the current request's user may see (internal ones only when signed in): every view reads
+        layers through this, so a hidden layer answers 404 as one that does not exist. `full_catalog()` is every
+        layer, whoever asks, for the code that truly needs them all."""
+        return self.full_catalog().visible_to(current_user())
+
+
+def services() -> Services:
+    return current_app.extensions["yiwu"]
+
+
+def take_snapshot() -> None:
+    """Before a view that reads data: the request's snapshot (one data version read)."""
+    from api.core.admission import LIGHT_ENDPOINTS
+
+    if request.endpoint is not None and request.endpoint not in LIGHT_ENDPOINTS:
+        services().snapshot()
