@@ -46,7 +46,7 @@ def reference_label(entry: dict) -> str:
     doc = entry.get("document") or {}
     if doc:
         date = doc.get("date", "")
-        return both(f"{doc.get('publisher_zh') or doc.get('publisher', '')}：“{doc.get('title', '')}”（{date or '未注日期'}）",
+        return both(f"文献：{doc.get('publisher_zh') or doc.get('publisher', '')}，“{doc.get('title', '')}”（{date or '未注日期'}）",
                     f"{doc.get('publisher', '')}: “{doc.get('title', '')}” ({date or 'undated'})")
     return both(f"{name_zh}：位置由第14号议题的审核给出（未经独立核实）",
                 f"{entry['name_en']}: position given by the audit of issue #14 (not independently verified)")

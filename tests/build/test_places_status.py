@@ -121,3 +121,33 @@ def test_bilingual_texts_split_as_the_pages_split_them():
     assert one_language(text, "zh") == halves(text)[0] and one_language(text, "en") == halves(text)[1]
     assert halves("only English") == ("only English", "only English")
     assert both("中文标题", "《中文》") == "中文标题"  # an English half with Chinese: the Chinese alone
+
+
+DATA_TEXTS = ("source", "status_source", "reported_source", "published_length_source", "published_days_source",
+              "floor_area_source", "area_source", "audit_note", "reported_total_note", "placement", "note", "relation",
+              "border_crossing", "dwell_stops", "opened")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_every_data_text_has_its_chinese(gpkg):
+    """Every note, placement and citation the build writes has a Chinese half (or is Chinese), so the Chinese pages
+    and popups show it in Chinese; the English pages show the English half."""
+    missing = []
+    for layer, _ in pyogrio.list_layers(gpkg):
+        if layer.startswith(("gpkg", "rtree")) or layer == "_layers":
+            continue
+        frame = pyogrio.read_dataframe(gpkg, layer=layer, read_geometry=False)
+        for column in [c for c in DATA_TEXTS if c in frame.columns]:
+            for text in frame[column].dropna().unique():
+                if re.search("[A-Za-z]{2}", str(text)) and not CJK.search(halves(str(text))[0]):
+                    missing.append(f"{layer}.{column}: {str(text)[:80]}")
+    assert not missing, missing
+
+
+def test_every_catalog_source_and_licence_has_its_chinese():
+    from layers import load_catalog
+
+    for layer in load_catalog(data_dir=ROOT / "data").values():
+        for text in (layer.source, layer.licence):
+            zh, en = halves(text)
+            assert CJK.search(zh) and not CJK.search(en) and zh != en, (layer.id, text)
