@@ -47,7 +47,7 @@ def reference_label(entry: dict) -> str:
     if doc:
         date = doc.get("date", "")
         return both(f"文献：{doc.get('publisher_zh') or doc.get('publisher', '')}，“{doc.get('title', '')}”（{date or '未注日期'}）",
-                    f"{doc.get('publisher', '')}: “{doc.get('title', '')}” ({date or 'undated'})")
+                    f"{doc.get('publisher', '')}: “{doc.get('title_en') or doc.get('title', '')}” ({date or 'undated'})")
     return both(f"{name_zh}：位置由第14号议题的审核给出（未经独立核实）",
                 f"{entry['name_en']}: position given by the audit of issue #14 (not independently verified)")
 
