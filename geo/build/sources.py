@@ -274,8 +274,8 @@ def dwell_text(stops: list[dict]) -> str | None:
     """The stops of a corridor in both languages: where, what (the dwell table's label) and how many hours."""
     if not stops:
         return None
-    zh = "；".join(f"{halves(s['at'])[0]}（{s['label_zh']}，{s['hours']:g} 小时）" for s in stops)
-    en = "; ".join(f"{halves(s['at'])[1]} ({s['label_en']}, {s['hours']:g} h)" for s in stops)
+    zh = "；".join(f"{halves(s['at'])[0]}：{s['label_zh']}，{s['hours']:g} 小时" for s in stops)
+    en = "; ".join(f"{halves(s['at'])[1]}: {s['label_en']}, {s['hours']:g} h" for s in stops)
     return both(zh, en)
 
 
