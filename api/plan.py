@@ -29,9 +29,7 @@ bp = Blueprint("plan", __name__)
 FIGURES_F = formats("json", "html", description="json (default) or html (a page with the table)")
 # the build's wording of a counted figure's note (geo/build/pipeline.py, geo/build/sources.py), read back to say it in the page
 # language; a note that does not match is shown as it is
-COUNTED = re.compile(r"reported (?P<reported>\d+) of (?P<target>[\d.]+) mapped as sites"
-                     r"(?: \((?P<value>\d+) reported in total in (?P<countries>\d+) countries and regions, as of "
-                     r"(?P<as_of>[\d-]+) \((?P<source>.*)\)\))?$")
+COUNTED = re.compile(r"reported (?P<reported>\d+) of (?P<target>[\d.]+) mapped as sites(?: \((?P<total>.*)\))?$")
 
 
 def figure_note(row: dict, lang: str) -> dict | None:
@@ -44,9 +42,8 @@ def figure_note(row: dict, lang: str) -> dict | None:
     text = str(note)
     if row["measure"] == "feature_count" and (match := COUNTED.search(text)):
         parts = [words["reported"].format(reported=match["reported"], target=number_text(float(match["target"])))]
-        if match["value"]:
-            parts.append(words["reported_total"].format(value=match["value"], countries=match["countries"],
-                                                        as_of=match["as_of"], source=match["source"]))
+        if match["total"]:  # the build's bilingual reported total (geo/build/sources.py reported_total_note)
+            parts.append(str(one_language(match["total"], lang)))
         head = text[:match.start()].rstrip("; ")
         text = "；".join([one_language(head, lang), *parts] if head else parts) if lang != "en" else \
             "; ".join([one_language(head, lang), *parts] if head else parts)

@@ -33,16 +33,14 @@ SHAPES = [
         "file": "yixi_84.geojson", "id": "yixi_84", "name_zh": "义西板块", "name_en": "Yixi area (west Yiwu)",
         "method": "hull", "anchors": ["ref:yiting", "hub:yiwu_rail_port", "hub:yiwu_land_port", "hub:bonded_zone"],
         "area_km2": 84.0, "plan_ref": "§9",
-        "placement": "no official outline is published; the smallest round-cornered shape around the places the "
-                     "plan ties to 义西 (§9 口岸体系: rail port, land port, bonded zone; the town of 义亭 with "
-                     "稠江 east of it), grown to the plan's 84 km² inside Yiwu",
+        "placement": "未见官方边界；以规划与义西相联系的地点（§9 口岸体系：铁路口岸、陆港、综合保税区；义亭镇及其东面的稠江）为依据的最小圆角外形，在义乌境内扩至规划的 84 km² / no official outline is published; the smallest round-cornered shape around the places the plan ties to Yixi (§9 port system: rail port, land port, bonded zone; the town of Yiting with Choujiang east of it), grown to the plan's 84 km² inside Yiwu",
         "extra": {"plan_quote": "带动义西板块84平方公里大建设大开发", "year": 2025},
     },
     {
         "file": "second_ring_266.geojson", "id": "second_ring_266", "name_zh": "城市二环内",
         "name_en": "Inside the second ring road", "method": "superellipse", "centre": (120.060, 29.318),
         "aspect": 0.9, "rotation_deg": -30.0, "area_km2": 266.0, "plan_ref": "§5", "anchors": ["ref:yiwu_shi"],
-        "placement": "centred on the city core (稠城, 北苑, 江东, 稠江); no published outline",
+        "placement": "以城区核心（稠城、北苑、江东、稠江）为中心；未见公布的边界 / centred on the city core (Choucheng, Beiyuan, Jiangdong, Choujiang); no published outline",
         "extra": {"plan_quote": "城市二环内266平方公里加快大建设大开发", "year": 2025},
     },
     {
@@ -50,8 +48,7 @@ SHAPES = [
         "name_zh": "世界光明之都（信息光电高新区）", "name_en": "World Capital of Light (optoelectronics high-tech zone)",
         "method": "superellipse", "centre": (120.118, 29.392), "aspect": 1.4, "rotation_deg": 20.0, "area_km2": 12.0,
         "plan_ref": "§16", "anchors": ["ref:suxi"],
-        "placement": "苏溪 (Suxi), where the optoelectronics and PV plants cluster (光源科技小镇, 金华日报 "
-                     "2019-05-09), 3 km from the Suxi GeoNames point; size illustrative (no published area)",
+        "placement": "苏溪，光电与光伏企业集聚处（光源科技小镇，金华日报 2019-05-09），距苏溪 GeoNames 点 3 km；大小为示意（未见公布面积） / Suxi, where the optoelectronics and PV plants cluster (light-source technology town, Jinhua Daily 2019-05-09), 3 km from the Suxi GeoNames point; size illustrative (no published area)",
         "extra": {"plan_quote": "世界光明之都全力打造国家光伏产品智造基地，加快形成智能显示产业集聚高地。到 2025 年核心企业实现产值 1000 亿元，其中半导体产业总产值突破200 亿元",
                   "industries_zh": "光伏、智能显示、半导体", "industries_en": "photovoltaics, smart displays, semiconductors",
                   "target_output_2025_yi_yuan": 1000, "target_semiconductor_2025_yi_yuan": 200, "year": 2025},
@@ -60,10 +57,7 @@ SHAPES = [
         "file": "green_power_town.geojson", "id": "green_power_town.kaifaqu", "name_zh": "绿色动力小镇",
         "name_en": "Green Power Town", "method": "stadium", "segment": ((120.036, 29.180), (120.054, 29.164)),
         "area_km2": 3.32, "plan_ref": "§16", "anchors": ["ref:fotang"],
-        "placement": "义乌东南部, 佛堂镇与赤岸镇交界处, 3.32 km² (askci.com 2019-07-29, as cited by the audit of "
-                     "issue #14; 义利 at 赤岸镇吉祥路18号, 英伦整车 at 赤岸 南青口). The outline is not published: a "
-                     "schematic band across the assumed town border 3–6 km south-east of the Fotang GeoNames point "
-                     "(the 赤岸 town point was not found in GeoNames), area the published 3.32 km²",
+        "placement": "义乌东南部，佛堂镇与赤岸镇交界处，3.32 km²（askci.com 2019-07-29，据第14号议题的审核引用；义利在赤岸镇吉祥路18号，英伦整车在赤岸南青口）。边界未公布：为跨越推定镇界、位于佛堂 GeoNames 点东南 3–6 km 的示意带（GeoNames 中未找到赤岸镇点），面积取公布的 3.32 km² / south-east Yiwu, where Fotang and Chi'an towns meet, 3.32 km² (askci.com 2019-07-29, as cited by the audit of issue #14; Yili at 18 Jixiang Road, Chi'an, Englon vehicles at Nanqingkou, Chi'an). The outline is not published: a schematic band across the assumed town border 3–6 km south-east of the Fotang GeoNames point (the Chi'an town point was not found in GeoNames), area the published 3.32 km²",
         "extra": {"plan_quote": "绿色动力小镇积极招引汽车零部件企业，力争再引入高质量的新能源整车企业……到 2025 年绿色动力小镇实现产值 300 亿元",
                   "industries_zh": "汽车零部件、新能源整车", "industries_en": "auto parts, new-energy vehicles",
                   "target_output_2025_yi_yuan": 300, "published_area_km2": 3.32, "year": 2025},

@@ -16,7 +16,7 @@ from api.core.identity import with_csrf_meta
 from api.core.services import Services
 from api.html.mapdata import base_frames, layer_style
 from api.html.render import render
-from api.html.text import clause_label, code_label, other_lang, page_words
+from api.html.text import clause_label, code_label, one_language, other_lang, page_words
 from geo.analysis.site import check_site_geometry
 from geo.analysis.site_sheet import site_position
 from geo.core.serialize import feature_collection
@@ -128,8 +128,9 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
     nearest = [{"role": words["roles"].get(role, role), "name": d[name_key] or d["name_zh"],
                 "distance_km": d["distance_km"]}
                for role in VENUE_ROLES if (d := report["nearest_venues"].get(role))]
-    sources = [{"title": lay.title(lang), "source": lay.source, "source_lang": other_lang(lay.source, lang),
-                "licence": lay.licence, "licence_lang": other_lang(lay.licence, lang),
+    sources = [{"title": lay.title(lang), "source": one_language(lay.source, lang),
+                "source_lang": other_lang(one_language(lay.source, lang), lang),
+                "licence": one_language(lay.licence, lang), "licence_lang": other_lang(one_language(lay.licence, lang), lang),
                 "accuracy": code_label("accuracy", lay.accuracy, lang)}
                for lay in used_layers(svc, list(zones), list(report["nearest_venues"]))]
     legend = [_legend_entry(t["site"], SITE_STYLE, "site")]

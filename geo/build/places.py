@@ -13,7 +13,8 @@ read from a YAML list (data/sources/places/*.yaml) in which every feature record
                                                                    or a direction, not a site)
   rings: [{id, through: [<geonames refs>], ...}]                 -> a closed schematic line through the towns
 
-A `document` is {title, publisher, date, url?, says}. Points of the port partners can be linked to the corridor
+A `document` is {title, title_en?, publisher, publisher_zh?, date, url?, says} with `says` written `中文 / English` (title_en: the
+English of a Chinese title, for the English half). Points of the port partners can be linked to the corridor
 lines passing within `link_routes.within_km` of them (by the build, from the layers of role corridor)."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import yaml
 from pyproj import Geod, Transformer
 
 from geo.build.references import References
+from geo.core.bilingual import CJK, both, halves
 from geo.core.crs import WGS84
 from geo.core.errors import SourceError
 from geo.core.measure import densify_geodesic, geodesic_length_km
@@ -70,8 +72,14 @@ def document_label(doc: dict, where: str) -> str:
     missing = [k for k in DOCUMENT_FIELDS if not doc.get(k)]
     if missing:
         raise SourceError(f"{where}: document lacks {missing}")
-    url = f", {doc['url']}" if doc.get("url") else ""
-    return f"{doc['title']} — {doc['publisher']}, {doc['date']}{url}: {doc['says']}"
+    says_zh, says_en = halves(str(doc["says"]))
+    title_en = doc.get("title_en") or doc["title"]
+    if CJK.search(f"{title_en}{says_en}{doc['publisher']}{doc.get('url', '')}"):
+        raise SourceError(f"{where}: the document's English (title_en, says after ' / ', publisher) holds Chinese")
+    url = doc.get("url") or ""
+    publisher_zh = doc.get("publisher_zh") or doc["publisher"]
+    return both(f"“{doc['title']}”，{publisher_zh}，{doc['date']}{'，' + url if url else ''}：{says_zh}",
+                f"“{title_en}”, {doc['publisher']}, {doc['date']}{', ' + url if url else ''}: {says_en}")
 
 
 def geonames_page_label(spec: dict, where: str) -> str:
@@ -84,8 +92,9 @@ def geonames_page_label(spec: dict, where: str) -> str:
     geonameid = int(spec["geonameid"])
     if f"/{geonameid}" not in str(page["url"]):
         raise SourceError(f"{where}: geonames_page.url {page['url']} is not the page of geonameid {geonameid}")
-    return (f"GeoNames {geonameid} ({page['name']}, {page['feature_code']}), {page['url']}, "
-            f"consulted {page['consulted']}")
+    return both(f"GeoNames {geonameid}（{page['name']}，{page['feature_code']}），{page['url']}，查阅于 {page['consulted']}",
+                f"GeoNames {geonameid} ({page['name']}, {page['feature_code']}), {page['url']}, "
+                f"consulted {page['consulted']}")
 
 
 def resolve_reference(spec: dict, refs: References, where: str) -> Reference:
@@ -102,7 +111,8 @@ def resolve_reference(spec: dict, refs: References, where: str) -> Reference:
         return Reference(lon, lat, geonames_page_label(spec, where), "dataset_point", int(spec["geonameid"]))
     if "lonlat" in spec:
         lon, lat = (float(v) for v in spec["lonlat"])
-        return Reference(lon, lat, "document: " + document_label(spec.get("document") or {}, where), "schematic")
+        zh, en = halves(document_label(spec.get("document") or {}, where))
+        return Reference(lon, lat, both(f"文献：{zh}", f"document: {en}"), "schematic")
     raise SourceError(f"{where}: a reference needs `geonames` (+ `geonameid`), `geonameid` + `lonlat` "
                       "(+ `geonames_page`) or `lonlat` (+ `document`)")
 
@@ -114,8 +124,10 @@ def resolve_location(loc: dict, refs: References, where: str) -> Reference:
     base = resolve_reference(loc["from"], refs, f"{where}.from")
     bearing, distance = float(loc["bearing_deg"]), float(loc["distance_km"])
     lon, lat, _ = GEOD.fwd(base.lon, base.lat, bearing, distance * 1000.0)
-    doc = document_label(loc.get("document") or {}, where)
-    source = f"{distance:g} km at {bearing:g}° from {base.source} (document: {doc})"
+    doc_zh, doc_en = halves(document_label(loc.get("document") or {}, where))
+    base_zh, base_en = halves(base.source)
+    source = both(f"自 {base_zh} 沿方位角 {bearing:g}° 量 {distance:g} km（文献：{doc_zh}）",
+                  f"{distance:g} km at {bearing:g}° from {base_en} (document: {doc_en})")
     return Reference(float(lon), float(lat), source, "schematic", reference_geonameid=base.geonameid)
 
 
@@ -146,9 +158,11 @@ def ring_row(layer_id: str, spec: dict, refs: References, where: str) -> dict:
         raise SourceError(f"{where}: a ring needs at least three towns")
     coords = densify_geodesic([(t.lon, t.lat) for t in towns + towns[:1]], step_km=RING_STEP_KM)
     line = shapely.LineString(coords)
-    labels = "; ".join(t.source for t in towns)
+    labels_zh = "；".join(halves(t.source)[0] for t in towns)
+    labels_en = "; ".join(halves(t.source)[1] for t in towns)
     row.update(geometry=line, accuracy="schematic", length_km=round(geodesic_length_km(line), 1),
-               source=f"schematic ring through GeoNames towns ({labels}); geodesic segments between them",
+               source=both(f"经 GeoNames 城镇的示意环线（{labels_zh}）；城镇之间为测地线段",
+                           f"schematic ring through GeoNames towns ({labels_en}); geodesic segments between them"),
                towns=" → ".join(str(t.get("label") or t.get("geonames")) for t in spec["through"]))
     return row
 

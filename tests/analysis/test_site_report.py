@@ -21,6 +21,7 @@ from markupsafe import escape
 from pyproj import Geod, Transformer
 
 from geo.analysis.site_sheet import SPHERE_RADIUS_M, site_position, sphere_area_km2
+from geo.core.bilingual import halves
 from webmap.svgmap import Frame, SvgLayer, SvgStyle, nice_length, svg_map
 
 GEOD = Geod(ellps="WGS84")
@@ -111,7 +112,8 @@ def test_report_page_has_position_date_version_sources_and_catalog_colours(clien
         assert style[layer_id]["color"] in svg and style[layer_id]["color"] in page[page.index('class="legend"'):]
     assert style["yiwu_boundary"]["color"] in svg or "inset" in svg  # the city outline (or its locator)
     for layer_id in zone_layers | {"logistics_hubs", "corridors", "yiwu_boundary", "jinhua_counties"}:
-        assert client.get(f"/collections/{layer_id}").get_json()["source"].split(" (")[0] in page
+        source_zh = halves(client.get(f"/collections/{layer_id}").get_json()["source"])[0]  # the Chinese page's half
+        assert source_zh.split("（")[0] in page
     assert "@page { size: A4" in page and "break-inside: avoid" in page and "@media print" in page
     hub_rows = re.findall(r'<tr><td>[^<]*</td><td class="nowrap">([^<]*)</td><td class="nowrap">([^<]*)</td>', page)
     assert len(hub_rows) == len(report["hubs"])  # type and status cells never wrap, one word each

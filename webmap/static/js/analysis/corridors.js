@@ -85,7 +85,9 @@ function folded(summary, items, className) {
 function stopsOf(m, lang) {
   return (m.dwell_stops || []).map((s) => {
     const label = lang === "en" ? (s.label_en || s.label_zh) : (s.label_zh || s.label_en);
-    return `${label}${s.at ? ` · ${inLanguage(s.at.replace(/\s*\($/, "").replace(/ \([^)]*$/, ""), lang).text}` : ""}`
+    // the place only: "阿拉山口（中国出境，…） / Alashankou (China exit, …)" → 阿拉山口 | Alashankou
+    const at = s.at ? inLanguage(s.at.replace(/\s*\($/, "").replace(/ \([^)]*$/, ""), lang).text.replace(/（[^（]*）$/, "") : "";
+    return `${label}${at ? ` · ${at}` : ""}`
       + ` · ${s.hours} h`;
   });
 }
