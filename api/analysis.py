@@ -12,10 +12,12 @@ from api.core.body import read_json_body
 from api.core.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
 from api.core.media import GEOJSON, HTML_UTF8, PDF
 from api.core.services import Services, services
+from api.html.assessment import load_periods, page_item, sections, summary
 from api.html.pdf import html_to_pdf
 from api.html.render import render
 from api.html.site_report import site_page
 from api.html.text import clause_label, page_words, progress_reason, unit_label
+from geo.analysis.assessment import STATUSES, assess, status_counts
 from geo.analysis.corridors import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
 from geo.analysis.indicators import light_counts, load_indicators
 from geo.analysis.parks import VenueInputs, VenueSummary, venue_summaries
@@ -220,3 +222,39 @@ def indicators(q):
                   charts=charts, themes=list(themes.items()), label_key=label_key, words=words,
                   lights=light_counts(items), map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators")
     return page, 200, {"Content-Type": HTML_UTF8}
+
+
+ASSESSMENT_FORMATS = formats("json", "html", "pdf", description="json (default), html (a page) or pdf (an A4 report)")
+
+
+@bp.get("/assessment")
+@operation("end-of-period assessment: each target's final status at the end of 2025, its rule and sources",
+           "analysis", ASSESSMENT_FORMATS, LANG,
+           responses=ok("the assessment (JSON), a page (HTML) or an A4 report (PDF)", "application/json", "text/html",
+                        PDF))
+def assessment(q):
+    svc = services()
+    sources = svc.settings.data_dir / "sources"
+    items = load_indicators(sources / "plan_indicators.yaml", set(svc.full_catalog()))
+    period = next(p for p in load_periods(sources / "plan_periods.yaml") if p["id"] == "14th-fyp")
+    items = [i for i in items if i["plan_period"] == period["id"]]
+    for item in items:
+        item["final"] = assess(item)
+    groups = sections(items, period)
+    counts = summary(groups)
+    if q.f == "json":
+        return jsonify({"period": {k: period[k] for k in ("id", "title_zh", "title_en", "years")}, "summary": counts,
+                        "statuses": status_counts(items), "count": len(items),
+                        "sections": [{"title_zh": g["title_zh"], "title_en": g["title_en"], "clauses": g["clauses"],
+                                      "targets": g["items"]} for g in groups]})
+    for group in groups:
+        group["items"] = [page_item(i, q.lang) for i in group["items"]]
+    suffix = "&lang=en" if q.lang == "en" else ""
+    page = render("assessment.html", title=page_words(q.lang)["assessment"]["title"], w=page_words(q.lang)["assessment"],
+                  lang=q.lang, pdf=q.f == "pdf", groups=groups, summary=counts, statuses=STATUSES,
+                  period_title=period["title_en" if q.lang == "en" else "title_zh"],
+                  json_href="/assessment", pdf_href=f"/assessment?f=pdf{suffix}")
+    if q.f == "html":
+        return page, 200, {"Content-Type": HTML_UTF8}
+    name = f"yiwu-assessment-{q.lang}.pdf"
+    return Response(html_to_pdf(page), mimetype=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -17,6 +17,7 @@ REQUIRED = ("id", "clause", "theme", "value", "unit", "target_year", "label_zh",
 OPERATORS = {"=": "", ">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 BASES = ("stock", "annual", "cumulative", "annual_average", "each_year", "rank", "milestone", "ratio")
 LIGHTS = ("met", "on track", "behind", "no data")
+DEFAULT_PERIOD = "14th-fyp"
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,34 @@ def _day(value: str) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+SOURCE_FIELDS = ("title", "publisher", "url")
+
+
+def _source(raw: dict, where: str) -> dict:
+    """A reported value's source {title, publisher, published, url}, each present (published may be null)."""
+    src = raw.get("source")
+    if not isinstance(src, dict) or any(not src.get(k) for k in SOURCE_FIELDS) or "published" not in src:
+        raise SourceError(f"{where}: source needs title, publisher, published (a date or null) and url")
+    if not str(src["url"]).startswith(("http://", "https://")):
+        raise SourceError(f"{where}: source url '{src['url']}' is not a web address")
+    return {**src, "published": _iso(src["published"])}
+
+
 def _reported(item: dict, where: str) -> list[dict]:
     out = []
     for i, raw in enumerate(item.get("reported") or []):
-        if not isinstance(raw, dict) or raw.get("value") is None or not raw.get("as_of") or not raw.get("source"):
-            raise SourceError(f"{where}: reported[{i}] needs value, as_of and source")
-        entry = {**raw, "as_of": _iso(raw["as_of"]), "comparable": bool(raw.get("comparable", True))}
+        here = f"{where}: reported[{i}]"
+        if not isinstance(raw, dict) or raw.get("value") is None or not raw.get("as_of"):
+            raise SourceError(f"{here} needs value, as_of and source")
+        if raw.get("bound") not in (None, "lower", "upper"):
+            raise SourceError(f"{here}: bound '{raw['bound']}' is not lower or upper")
+        if not raw.get("note_zh") or not raw.get("note_en"):
+            raise SourceError(f"{here} needs note_zh and note_en")
+        entry = {**raw, "as_of": _iso(raw["as_of"]), "comparable": bool(raw.get("comparable", True)),
+                 "source": _source(raw, here)}
         _day(entry["as_of"])  # a real date, or SourceError below
         out.append(entry)
-    return sorted(out, key=lambda r: r["as_of"])
+    return sorted(out, key=lambda r: (r["as_of"], bool(r.get("preferred"))))
 
 
 def _validated(item: dict, path: Path, i: int) -> dict:
@@ -68,6 +88,9 @@ def _validated(item: dict, path: Path, i: int) -> dict:
     if item.get("baseline"):
         item["baseline"] = {**item["baseline"], "as_of": _iso(item["baseline"]["as_of"])}
     item.setdefault("aim", False)
+    item.setdefault("plan_period", DEFAULT_PERIOD)
+    if item.get("note_en"):
+        item.setdefault("note", item["note_en"])  # the English note, as the JSON had it before note_zh/note_en
     item.setdefault("basis", "stock")
     item.setdefault("layer", None)
     item["comparison_symbol"] = OPERATORS[comparison]
