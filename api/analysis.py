@@ -212,6 +212,8 @@ def indicators(q):
         item["unit_label"] = unit_label(item["unit"], q.lang)
         item["basis_label"] = words["bases"].get(item["basis"], item["basis"])
         item["reason"] = progress_reason(item, q.lang)
+        for r in item["reported"]:
+            r["unit_label"] = unit_label(r.get("unit"), q.lang)
     themes: dict[str, list[dict]] = {}
     for item in items:
         themes.setdefault(words["themes"].get(item["theme"], item["theme"]), []).append(item)

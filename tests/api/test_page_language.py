@@ -157,7 +157,7 @@ def yixi_site(gpkg) -> dict:
 
 
 def pages(client) -> list[str]:
-    out = ["/", "/collections?f=html", "/conformance?f=html", "/openapi?f=html", "/indicators?f=html",
+    out = ["/", "/collections?f=html", "/conformance?f=html", "/openapi?f=html", "/indicators?f=html", "/assessment?f=html",
            "/plan/figures?f=html"]
     for doc in client.get("/collections").get_json()["collections"]:
         out += [f"/collections/{doc['id']}?f=html", f"/collections/{doc['id']}/items?f=html&limit=50",
