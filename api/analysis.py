@@ -9,7 +9,7 @@ import shapely
 from flask import Blueprint, Response, jsonify, request
 
 from api.core.body import read_json_body
-from api.core.declare import LANG, Body, Param, formats, integer, name_list, number, ok, operation
+from api.core.declare import LANG, Body, Param, choice, formats, integer, name_list, number, ok, operation
 from api.core.media import GEOJSON, HTML_UTF8, PDF
 from api.core.services import Services, services
 from api.html.assessment import load_periods, page_item, sections, summary
@@ -40,6 +40,15 @@ CORRIDOR_ID = Param("corridor_id", "corridor feature id, with or without its lay
                     example=lambda: next((services().engine.first_id(lay.id) for lay in services().catalog.with_role(
                         "corridor")), None))
 JSON_OR_HTML = formats("json", "html", description="json (default) or html (a printable page)")
+DEFAULT_PERIOD = "14th-fyp"
+
+
+def _periods() -> list[dict]:
+    return load_periods(services().settings.data_dir / "sources" / "plan_periods.yaml")
+
+
+PERIOD = choice("period", "the plan whose targets are shown (data/sources/plan_periods.yaml)",
+                lambda: tuple(p["id"] for p in _periods()), default=DEFAULT_PERIOD)
 SITE_FORMATS = formats("json", "html", "pdf", description="json (default), html (a printable page) or pdf (the "
                        "same report as an A4 PDF document, with Content-Disposition)")
 
@@ -193,11 +202,12 @@ def corridor_warehouses(q, corridor_id: str):
 
 
 @bp.get("/indicators")
-@operation("every quantitative target of the plan with clause and quote", "analysis", JSON_OR_HTML, LANG,
+@operation("every quantitative target of the plan with clause and quote", "analysis", JSON_OR_HTML, LANG, PERIOD,
            responses=ok("the indicators (JSON) or a page with charts (HTML)", "application/json", "text/html"))
 def indicators(q):
     svc = services()
     items = load_indicators(svc.settings.data_dir / "sources" / "plan_indicators.yaml", set(svc.full_catalog()))
+    items = [i for i in items if i["plan_period"] == q.period]
     for item in items:  # an indicator stays (it is the plan's); a layer the user may not see is not named
         if item.get("layer") not in svc.catalog:
             item["layer"] = None
@@ -208,7 +218,8 @@ def indicators(q):
     for item in items:
         item["map_href"] = map_link(item["layer"], svc.catalog, q.lang)
         item["layer_title"] = svc.catalog[item["layer"]].title(q.lang) if item["layer"] in svc.catalog else None
-        item["clause_label"] = clause_label(item["clause"], q.lang)
+        item["clause_label"] = (item["clause_en"] if q.lang == "en" and item.get("clause_en")
+                                else clause_label(item["clause"], q.lang))
         item["unit_label"] = unit_label(item["unit"], q.lang)
         item["basis_label"] = words["bases"].get(item["basis"], item["basis"])
         item["reason"] = progress_reason(item, q.lang)
@@ -231,32 +242,40 @@ ASSESSMENT_FORMATS = formats("json", "html", "pdf", description="json (default),
 
 @bp.get("/assessment")
 @operation("end-of-period assessment: each target's final status at the end of 2025, its rule and sources",
-           "analysis", ASSESSMENT_FORMATS, LANG,
+           "analysis", ASSESSMENT_FORMATS, LANG, PERIOD,
            responses=ok("the assessment (JSON), a page (HTML) or an A4 report (PDF)", "application/json", "text/html",
                         PDF))
 def assessment(q):
     svc = services()
     sources = svc.settings.data_dir / "sources"
     items = load_indicators(sources / "plan_indicators.yaml", set(svc.full_catalog()))
-    period = next(p for p in load_periods(sources / "plan_periods.yaml") if p["id"] == "14th-fyp")
+    periods = _periods()
+    period = next(p for p in periods if p["id"] == q.period)
     items = [i for i in items if i["plan_period"] == period["id"]]
     for item in items:
         item["final"] = assess(item)
     groups = sections(items, period)
     counts = summary(groups)
     if q.f == "json":
-        return jsonify({"period": {k: period[k] for k in ("id", "title_zh", "title_en", "years")}, "summary": counts,
+        return jsonify({"period": {k: v for k, v in period.items() if k != "sections"}, "summary": counts,
                         "statuses": status_counts(items), "count": len(items),
                         "sections": [{"title_zh": g["title_zh"], "title_en": g["title_en"], "clauses": g["clauses"],
                                       "targets": g["items"]} for g in groups]})
     for group in groups:
         group["items"] = [page_item(i, q.lang) for i in group["items"]]
     suffix = "&lang=en" if q.lang == "en" else ""
-    page = render("assessment.html", title=page_words(q.lang)["assessment"]["title"], w=page_words(q.lang)["assessment"],
+    words = page_words(q.lang)["assessment"]
+    first, last = period["years"]
+    title = words["title"] if period["id"] == DEFAULT_PERIOD else words["title_other"].format(first=first, last=last)
+    page = render("assessment.html", title=title, w=words,
                   lang=q.lang, pdf=q.f == "pdf", groups=groups, summary=counts, statuses=STATUSES,
-                  period_title=period["title_en" if q.lang == "en" else "title_zh"],
-                  json_href="/assessment", pdf_href=f"/assessment?f=pdf{suffix}")
+                  period=period, period_title=period["title_en" if q.lang == "en" else "title_zh"],
+                  period_note=period.get("note_en" if q.lang == "en" else "note_zh"),
+                  period_links=[{"id": p["id"], "title": p["title_en" if q.lang == "en" else "title_zh"],
+                                 "href": f"/assessment?f=html&period={p['id']}{suffix}"} for p in periods],
+                  json_href=f"/assessment?period={q.period}",
+                  pdf_href=f"/assessment?f=pdf&period={q.period}{suffix}")
     if q.f == "html":
         return page, 200, {"Content-Type": HTML_UTF8}
-    name = f"yiwu-assessment-{q.lang}.pdf"
+    name = f"yiwu-assessment-{q.period}-{q.lang}.pdf"
     return Response(html_to_pdf(page), mimetype=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'})

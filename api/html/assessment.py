@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup, escape
 
-from api.html.text import clause_label, number_text, page_words, sign, unit_label
+from api.html.text import clause_label, number_text, page_words, sign, unit_label, with_unit
 from geo.analysis.assessment import STATUSES
 from geo.core.errors import SourceError
 
@@ -125,9 +125,11 @@ def page_item(item: dict, lang: str) -> dict:
     en = lang == "en"
     out = dict(item)
     out["label"] = item["label_en" if en else "label_zh"]
-    out["clause_label"] = clause_label(item["clause"], lang)
+    out["clause_label"] = item["clause_en"] if en and item.get("clause_en") else clause_label(item["clause"], lang)
     out["unit_label"] = unit_label(item["unit"], lang)
     out["rule_text"] = rule_text(item, lang)
+    span = number_text(item["value"]) + (f"–{number_text(item['value_max'])}" if item.get("value_max") else "")
+    out["target_text"] = with_unit(sign(item.get("comparison")) + span, out["unit_label"], lang)
     out["chart"] = series_svg(item, lang)
     out["no_data"] = item.get("no_data_en" if en else "no_data_zh")
     out["notes"] = [t for t in (item.get(k if en else k + "_zh") for k in ("value_note", "basis_note", "target_year_note"))
@@ -135,5 +137,6 @@ def page_item(item: dict, lang: str) -> dict:
     if item.get("note_zh"):
         out["notes"].append(item["note_en" if en else "note_zh"])
     out["values"] = [{**r, "note": r["note_en" if en else "note_zh"],
-                      "unit_label": unit_label(r.get("unit") or item["unit"], lang)} for r in item["reported"]]
+                      "text": with_unit(number_text(float(r["value"]), 6), unit_label(r.get("unit") or item["unit"], lang),
+                                        lang)} for r in item["reported"]]
     return out

@@ -142,3 +142,32 @@ def test_the_endpoint_gives_every_target_a_final_status(client):
     assert page.count("<svg class=\"series\"") >= 20 and "Counts by status" in page
     pdf = client.get("/assessment?f=pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data[:5] == b"%PDF-"
+
+
+def test_later_plans_are_periods_the_pages_choose(client):
+    """The territorial plan's targets (found in its public summary) are their own period; the 15th plan, not found,
+    is said so; the 14th plan stays the default of /indicators and /assessment."""
+    assert {i["plan_period"] for i in client.get("/indicators").get_json()["indicators"]} == {"14th-fyp"}
+    territorial = client.get("/assessment?period=territorial-2021-2035").get_json()
+    targets = [t for s in territorial["sections"] for t in s["targets"]]
+    assert {t["id"] for t in targets} == {"resident_population_2035", "urbanisation_2035"}
+    assert all(t["quote_source"]["url"].startswith("https://") for t in targets)
+    assert territorial["statuses"]["not due"] == 2 and territorial["period"]["approval"]["date"] == "2024-06-28"
+    fifteenth = client.get("/assessment?period=15th-fyp").get_json()
+    assert fifteenth["count"] == 0 and fifteenth["period"]["found"] is False and fifteenth["period"]["searched"]
+    page = client.get("/assessment?f=html&period=15th-fyp").get_data(as_text=True)
+    assert "未在公开来源中找到" in page
+    bad = client.get("/assessment?period=16th")
+    assert bad.status_code == 400 and "period" in bad.get_json()["description"]
+
+
+def test_the_language_check_fails_an_english_note_on_the_chinese_page(client):
+    """The data's notes are checked like page words: an English note left on the zh page is found."""
+    from tests.api.test_page_language import problems
+
+    page = client.get("/assessment?f=html").get_data(as_text=True)
+    assert not problems(page, "zh", set())
+    note = "2020年为规划基期。"
+    assert note in page
+    found = problems(page.replace(note, "Base year 2020 (plan base year).", 1), "zh", set())
+    assert any("English in the Chinese page" in f for f in found), found
