@@ -92,7 +92,7 @@ def series_svg(item: dict, lang: str) -> Markup | None:
                  f'{escape(target)}</text>')
     parts.append(f'<text x="{LEFT - 4}" y="{TOP + plot_h:.1f}" font-size="10" text-anchor="end" fill="#495057">0</text>')
     labelled: set[str] = set()
-    for r in points:
+    for r in sorted(points, key=lambda r: not r.get("comparable", True)):  # a comparable value labels its date
         day = date.fromisoformat(str(r["as_of"])[:10])
         cx, cy = _x(min(day, date(last_year, 12, 31)), last_year), y(float(r["value"]))
         fill = "#1971c2" if r.get("comparable", True) else "#ffffff"
