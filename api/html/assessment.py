@@ -91,16 +91,17 @@ def series_svg(item: dict, lang: str) -> Markup | None:
     parts.append(f'<text x="{LEFT - 4}" y="{ty + 3:.1f}" font-size="10" text-anchor="end" fill="#c92a2a">'
                  f'{escape(target)}</text>')
     parts.append(f'<text x="{LEFT - 4}" y="{TOP + plot_h:.1f}" font-size="10" text-anchor="end" fill="#495057">0</text>')
-    labelled: set[str] = set()
+    dots, labels, labelled = [], [], set()
     for r in sorted(points, key=lambda r: not r.get("comparable", True)):  # a comparable value labels its date
         day = date.fromisoformat(str(r["as_of"])[:10])
         cx, cy = _x(min(day, date(last_year, 12, 31)), last_year), y(float(r["value"]))
         fill = "#1971c2" if r.get("comparable", True) else "#ffffff"
-        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{fill}" stroke="#1971c2" stroke-width="1.5"/>')
-        if r["as_of"] not in labelled:  # two sources for one date: one label
+        dots.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{fill}" stroke="#1971c2" stroke-width="1.5"/>')
+        if r["as_of"] not in labelled:  # two sources for one date: one label, drawn over the dots
             labelled.add(r["as_of"])
-            parts.append(f'<text x="{cx:.1f}" y="{cy - 7:.1f}" font-size="10" text-anchor="middle" fill="#212529">'
-                         f'{escape(number_text(float(r["value"]), 4))}</text>')
+            labels.append(f'<text x="{cx + 6:.1f}" y="{cy + 3:.1f}" font-size="10" fill="#212529">'
+                          f'{escape(number_text(float(r["value"]), 4))}</text>')
+    parts += dots + labels
     parts.append("</svg>")
     return Markup("".join(parts))
 
