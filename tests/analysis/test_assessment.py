@@ -140,8 +140,22 @@ def test_the_endpoint_gives_every_target_a_final_status(client):
     assert by_id["gdp_2035"]["status"] == "not due"
     page = client.get("/assessment?f=html&lang=en").get_data(as_text=True)
     assert page.count("<svg class=\"series\"") >= 20 and "Counts by status" in page
-    pdf = client.get("/assessment?f=pdf")
+    pdf = client.get("/assessment?f=pdf&period=territorial-2021-2035")  # two pages: the PDF path, quickly
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data[:5] == b"%PDF-"
+    assert 'filename="yiwu-assessment-territorial-2021-2035-zh.pdf"' in pdf.headers["Content-Disposition"]
+
+
+@pytest.mark.slow
+def test_the_pdf_report_has_the_summary_charts_and_sources(client, tmp_path):
+    """The A4 report of the 14th plan: summary first, then every section with its charts' labels and sources."""
+    from tests.analysis.test_site_report import pdf_text
+
+    pdf = client.get("/assessment?f=pdf")
+    assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
+    text = pdf_text(pdf.data, tmp_path)
+    summary = text[:text.index("二〇三五年远景目标", text.index("合计"))]  # the summary table comes before section one
+    assert "按状态统计" in summary and "七、打好城市大脑为先导的数字牌" in summary
+    assert "2055.62" in text and "1058" in text and "Yiwu leads in R&D investment" in text  # chart labels, sources
 
 
 def test_later_plans_are_periods_the_pages_choose(client):
