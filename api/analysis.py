@@ -233,7 +233,9 @@ def indicators(q):
         chart["unit"] = unit_label(chart["unit"], q.lang)
     page = render("indicators.html", title=text(q.lang)["indicators_title"], t=text(q.lang), lang=q.lang,
                   charts=charts, themes=list(themes.items()), label_key=label_key, words=words,
-                  lights=light_counts(items), map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators")
+                  lights=light_counts(items), map_href="/" + ("?lang=en" if q.lang == "en" else ""), json_href="/indicators",
+                  assessment_label=page_words(q.lang)["assessment"]["title"],
+                  assessment_href="/assessment?f=html" + ("&lang=en" if q.lang == "en" else ""))
     return page, 200, {"Content-Type": HTML_UTF8}
 
 
