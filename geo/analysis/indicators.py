@@ -64,6 +64,8 @@ def _reported(item: dict, where: str) -> list[dict]:
             raise SourceError(f"{here}: bound '{raw['bound']}' is not lower or upper")
         if not raw.get("note_zh") or not raw.get("note_en"):
             raise SourceError(f"{here} needs note_zh and note_en")
+        if raw.get("unit") and (raw.get("comparable", True) or raw.get("bound")):
+            raise SourceError(f"{here}: a value in another unit ({raw['unit']}) is neither comparable nor a bound")
         entry = {**raw, "as_of": _iso(raw["as_of"]), "comparable": bool(raw.get("comparable", True)),
                  "source": _source(raw, here)}
         _day(entry["as_of"])  # a real date, or SourceError below

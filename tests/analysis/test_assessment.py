@@ -185,3 +185,24 @@ def test_the_language_check_fails_an_english_note_on_the_chinese_page(client):
     assert note in page
     found = problems(page.replace(note, "Base year 2020 (plan base year).", 1), "zh", set())
     assert any("English in the Chinese page" in f for f in found), found
+
+
+def test_a_value_without_its_source_is_refused_at_load(tmp_path):
+    from geo.analysis.indicators import load_indicators
+    from geo.core.errors import SourceError
+
+    good = {"value": 1, "as_of": "2024-12-31", "comparable": True, "quote": "q", "note_zh": "说明", "note_en": "note",
+            "source": {"title": "T", "publisher": "P", "published": None, "url": "https://example.org/a"}}
+    base = {"id": "t", "clause": "§5", "theme": "economy", "value": 1, "unit": "个", "target_year": 2025,
+            "label_zh": "测试", "label_en": "test", "quote": "q"}
+    path = tmp_path / "ind.yaml"
+    path.write_text(yaml.safe_dump([{**base, "reported": [good]}], allow_unicode=True), encoding="utf-8")
+    assert load_indicators(path, set())[0]["reported"][0]["source"]["url"] == "https://example.org/a"
+    broken = [{**good, "source": {**good["source"], "url": ""}}, {k: v for k, v in good.items() if k != "source"},
+              {**good, "source": {k: v for k, v in good["source"].items() if k != "published"}},
+              {**good, "source": {**good["source"], "url": "example.org/a"}}, {**good, "note_zh": ""},
+              {**good, "unit": "亿元"}, {**good, "comparable": False, "bound": "lower", "unit": "亿元"}]
+    for entry in broken:
+        path.write_text(yaml.safe_dump([{**base, "reported": [entry]}], allow_unicode=True), encoding="utf-8")
+        with pytest.raises(SourceError):
+            load_indicators(path, set())
