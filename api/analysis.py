@@ -280,4 +280,7 @@ def assessment(q):
     if q.f == "html":
         return page, 200, {"Content-Type": HTML_UTF8}
     name = f"yiwu-assessment-{q.period}-{q.lang}.pdf"
-    return Response(html_to_pdf(page), mimetype=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    edited = tuple((sources / f).stat().st_mtime_ns for f in ("plan_indicators.yaml", "plan_periods.yaml"))
+    key = ("assessment.pdf", q.period, q.lang, svc.data_version(), edited)  # a report takes seconds: made once
+    pdf = svc.pages.get_or_compute(key, lambda: html_to_pdf(page))
+    return Response(pdf, mimetype=PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -156,6 +156,7 @@ def test_the_pdf_report_has_the_summary_charts_and_sources(client, tmp_path):
     summary = text[:text.index("二〇三五年远景目标", text.index("合计"))]  # the summary table comes before section one
     assert "按状态统计" in summary and "七、打好城市大脑为先导的数字牌" in summary
     assert "2055.62" in text and "1058" in text and "Yiwu leads in R&D investment" in text  # chart labels, sources
+    assert client.get("/assessment?f=pdf").data == pdf.data  # made once per data version (it takes seconds)
 
 
 def test_later_plans_are_periods_the_pages_choose(client):
