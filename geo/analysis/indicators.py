@@ -41,14 +41,15 @@ def _day(value: str) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-SOURCE_FIELDS = ("title", "publisher", "url")
+SOURCE_FIELDS = ("title", "publisher", "publisher_zh", "url")
 
 
 def _source(raw: dict, where: str) -> dict:
-    """A reported value's source {title, publisher, published, url}, each present (published may be null)."""
+    """A reported value's source {title, publisher, publisher_zh, published, url}, each present (published may be
+    null)."""
     src = raw.get("source")
     if not isinstance(src, dict) or any(not src.get(k) for k in SOURCE_FIELDS) or "published" not in src:
-        raise SourceError(f"{where}: source needs title, publisher, published (a date or null) and url")
+        raise SourceError(f"{where}: source needs title, publisher, publisher_zh, published (a date or null) and url")
     if not str(src["url"]).startswith(("http://", "https://")):
         raise SourceError(f"{where}: source url '{src['url']}' is not a web address")
     return {**src, "published": _iso(src["published"])}

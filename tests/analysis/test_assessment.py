@@ -123,7 +123,7 @@ def test_no_reported_value_lacks_a_source_and_twenty_targets_have_one(raw):
     for iid, item in raw.items():
         for r in item["reported"]:
             src = r["source"]
-            assert src["title"] and src["publisher"] and re.match(r"https?://\S+$", src["url"]), iid
+            assert src["title"] and src["publisher"] and src["publisher_zh"] and re.match(r"https?://\S+$", src["url"]), iid
             assert src["published"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(src["published"])), iid
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(r["as_of"])), iid
         if not any(r["comparable"] for r in item["reported"]) and item["target_year"] <= 2025:
@@ -193,7 +193,8 @@ def test_a_value_without_its_source_is_refused_at_load(tmp_path):
     from geo.core.errors import SourceError
 
     good = {"value": 1, "as_of": "2024-12-31", "comparable": True, "quote": "q", "note_zh": "说明", "note_en": "note",
-            "source": {"title": "T", "publisher": "P", "published": None, "url": "https://example.org/a"}}
+            "source": {"title": "T", "publisher": "P", "publisher_zh": "发布者", "published": None,
+                       "url": "https://example.org/a"}}
     base = {"id": "t", "clause": "§5", "theme": "economy", "value": 1, "unit": "个", "target_year": 2025,
             "label_zh": "测试", "label_en": "test", "quote": "q"}
     path = tmp_path / "ind.yaml"
@@ -202,6 +203,7 @@ def test_a_value_without_its_source_is_refused_at_load(tmp_path):
     broken = [{**good, "source": {**good["source"], "url": ""}}, {k: v for k, v in good.items() if k != "source"},
               {**good, "source": {k: v for k, v in good["source"].items() if k != "published"}},
               {**good, "source": {**good["source"], "url": "example.org/a"}}, {**good, "note_zh": ""},
+              {**good, "source": {k: v for k, v in good["source"].items() if k != "publisher_zh"}},
               {**good, "unit": "亿元"}, {**good, "comparable": False, "bound": "lower", "unit": "亿元"}]
     for entry in broken:
         path.write_text(yaml.safe_dump([{**base, "reported": [entry]}], allow_unicode=True), encoding="utf-8")
