@@ -52,12 +52,16 @@ class Replicas:
         self.urls = list(urls)
         self._failed: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._turn = 0
 
     def healthy(self) -> list[str]:
-        """The replicas to try now: those that did not fail within RETRY_SECONDS."""
+        """The replicas to try now, those that did not fail within RETRY_SECONDS, starting with the next one in turn
+        (the reads spread over them; the primary may be listed too, to take its share)."""
         now = time.monotonic()
         with self._lock:
-            return [u for u in self.urls if now - self._failed.get(u, -RETRY_SECONDS) >= RETRY_SECONDS]
+            self._turn = (self._turn + 1) % max(1, len(self.urls))
+            ordered = self.urls[self._turn:] + self.urls[:self._turn]
+            return [u for u in ordered if now - self._failed.get(u, -RETRY_SECONDS) >= RETRY_SECONDS]
 
     def failed(self, url: str) -> None:
         with self._lock:
