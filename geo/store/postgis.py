@@ -4,7 +4,9 @@ in a staging schema swapped in one transaction; the workspace is a schema of its
 live through a psycopg 3 pool of read-only connections with a statement timeout: queries are pushed down by the
 shared SQL builder in the PostGIS dialect (bound parameters only), tiles made by ST_AsMVT. Statement triggers keep a
 version and the row count of every table, so any client's insert changes the data version every cache is keyed by,
-and counts need no scan; one query reads the build's and the workspace's versions together."""
+and counts need no scan; one query reads the build's and the workspace's versions together. With
+YIWU_DATABASE_REPLICAS the reads go to hot standbys that have replayed the client's last write, and writes stay on
+the primary (geo/store/routing.py)."""
 
 from __future__ import annotations
 

@@ -203,6 +203,7 @@ def import_layer(app, auth, upload, layer_id: str) -> int:
                                       data={**FORM, "id": layer_id, "file": (fh, upload.name)}).status_code
 
 
+@pytest.mark.slow  # several imports of 3,000 features and a crash recovery: 6-11 s
 def test_the_primary_crashed_during_an_import_leaves_the_whole_layer_or_none(service, pair, tmp_path):
     app, auth = service
     primary, _ = pair
