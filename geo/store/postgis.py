@@ -252,11 +252,12 @@ class PostGISReader(LayerReader):
                 LOGGER.warning("replica failed, reading the primary: %s", exc)
                 self.replicas.failed(route)
                 ROUTE.set(None)
-        for attempt in (1, 2):  # a read is repeated once: a connection the pool kept from before a restart broke
+        for attempt in (1, 2):  # a read is repeated once, after the pool dropped what a restart of the server broke
             try:
                 return self.run_at(self.url, statement, params)
             except psycopg.OperationalError as exc:
                 if attempt == 1:
+                    self.pool(self.url).check()
                     continue
                 raise DatabaseUnavailableError(f"the database is unavailable ({type(exc).__name__}); try again "
                                                "shortly") from exc

@@ -155,13 +155,16 @@ def test_the_replica_stopped_reads_answer_from_the_primary_without_5xx(service, 
     replayed(primary.url, replica.url)
 
 
-def edit_stream(app, auth, crash: Callable[[], None], count: int = 60) -> dict[str, int]:
-    """`count` creates one after another while `crash` runs in a thread once a quarter are acknowledged; each
-    name with its HTTP status."""
-    client, statuses, crasher = app.test_client(), {}, threading.Thread(target=crash)
+def edit_stream(app, auth, crash: Callable[[threading.Event], None], count: int = 60) -> dict[str, int]:
+    """`count` creates one after another; once a quarter are acknowledged, `crash` runs in a thread, given an event
+    set when an edit has been refused. Each name with its HTTP status."""
+    client, statuses, refused = app.test_client(), {}, threading.Event()
+    crasher = threading.Thread(target=crash, args=(refused,))
     for i in range(count):
         name = f"edit-{i:03d}"
         statuses[name] = create(client, auth, name).status_code
+        if statuses[name] != 201:
+            refused.set()
         if i == count // 4:
             crasher.start()
     crasher.join()
@@ -180,8 +183,9 @@ def test_the_primary_crashed_during_edits_loses_no_acknowledged_edit(service, pa
     app, auth = service
     primary, _ = pair
 
-    def crash():
+    def crash(refused: threading.Event):
         primary.crash()  # SIGQUIT: the server recovers from its WAL at the next start
+        refused.wait(30)  # down until the stream has felt it (an edit between two others would not)
         primary.start()
 
     statuses = edit_stream(app, auth, crash)
