@@ -250,7 +250,7 @@ class PostGISReader(LayerReader):
                 return self.run_at(route, statement, params)
             except (psycopg.Error, PoolTimeout) as exc:  # down, or not yet holding a table the primary made
                 LOGGER.warning("replica failed, reading the primary: %s", exc)
-                self.replicas.failed(route)
+                self.replicas.failed(route, isinstance(exc, (psycopg.OperationalError, PoolTimeout)))
                 ROUTE.set(None)
         for attempt in (1, 2):  # a read is repeated once, after the pool dropped what a restart of the server broke
             try:
@@ -368,7 +368,7 @@ class PostGISEngine(Engine):
                 row = self.built.run_at(url, self._versions_sql() + ", pg_last_wal_replay_lsn()::text")[1][0]
             except (psycopg.Error, PoolTimeout) as exc:  # down, or not yet holding the workspace's tables
                 LOGGER.warning("replica %s failed, reading the primary: %s", url, exc)
-                self.replicas.failed(url)
+                self.replicas.failed(url, isinstance(exc, (psycopg.OperationalError, PoolTimeout)))
                 continue
             replayed = parse_lsn(row[-1])
             if needed is None or (replayed is not None and replayed >= needed):

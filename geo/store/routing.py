@@ -63,9 +63,12 @@ class Replicas:
             ordered = self.urls[self._turn:] + self.urls[:self._turn]
             return [u for u in ordered if now - self._failed.get(u, -RETRY_SECONDS) >= RETRY_SECONDS]
 
-    def failed(self, url: str) -> None:
-        with self._lock:
-            self._failed[url] = time.monotonic()
+    def failed(self, url: str, down: bool) -> None:
+        """A read on the replica failed: left alone for RETRY_SECONDS when it is `down` (or its connection broke);
+        not when it merely lacks what the primary made just now (the next request tries it again)."""
+        if down:
+            with self._lock:
+                self._failed[url] = time.monotonic()
 
     def __contains__(self, url: object) -> bool:
         return url in self.urls
