@@ -12,6 +12,7 @@ from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.core.admission import register_admission
+from api.core.consistency import register_consistency
 from api.core.edge import register_edge
 from api.core.identity import register_identity
 from api.core.services import Services, take_snapshot
@@ -106,6 +107,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["COMPRESS_MIMETYPES"] = COMPRESS_MIMETYPES
     app.extensions["yiwu"] = open_services(settings)
     configure_hosts(app, settings)
+    register_consistency(app)  # issue 26: reads after the client's last write (replicas); first before-request hook
     register_admission(app, settings)  # at most work_slots requests compute at once; /healthz never waits
     register_identity(app)  # who is asking, before any view reads the catalog
     app.before_request(take_snapshot)  # the data version read once; every read of the request answers from it

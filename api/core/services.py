@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g, has_app_context, has_request_context, request
 
-from geo.core.cache import LRUCache
+from geo.core.cache import DirectoryCache, LRUCache
+from geo.core.errors import DatabaseUnavailableError
 from geo.core.settings import Settings
 from geo.rasters.store import RasterStore
 from geo.store.base import Engine
@@ -29,6 +30,7 @@ LOGGER = logging.getLogger(__name__)
 PAGE_CACHE_SIZE = 32
 TILE_CACHE_SIZE = 512
 STATS_CACHE_SIZE = 64
+WRITTEN_WAIT_SECONDS = 30  # how long the answer to a committed write waits for the database to answer again
 SNAPSHOT = "yiwu_snapshot"  # where a request keeps its snapshot (flask.g)
 
 
@@ -54,8 +56,8 @@ class Services:
     rasters: RasterStore
     basemap: MBTiles | None = None  # the office's own basemap (YIWU_BASEMAP), when configured
     pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
-    tiles: LRUCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
-    stats: LRUCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))
+    tiles: LRUCache | DirectoryCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
+    stats: LRUCache | DirectoryCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))
     accounts: Accounts = field(init=False)  # the workspace's users (geo/workspace/accounts.py)
     started: float = field(default_factory=time.monotonic)  # when the app was made (uptime of /healthz)
 
@@ -63,6 +65,10 @@ class Services:
 
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.engine)
+        if self.settings.cache_dir:  # issue 26: tiles and statistics shared by every worker and host
+            bound = int(self.settings.cache_max_mb * 2**20)
+            self.tiles = DirectoryCache(self.settings.cache_dir, "tiles", bound, TILE_CACHE_SIZE)
+            self.stats = DirectoryCache(self.settings.cache_dir, "stats", bound, STATS_CACHE_SIZE)
 
     def snapshot(self) -> Snapshot:
         """The request's snapshot, taken at its first read (outside a request: a fresh one each call)."""
@@ -75,10 +81,20 @@ class Services:
         return found
 
     def written(self) -> None:
-        """The request has written: what it reads from now on is read at a new snapshot (its own write included)."""
+        """The request has written: what it reads from now on is read at a new snapshot (its own write included).
+        The write is committed, so its answer must say so: a database that broke off just after it (a restart) is
+        waited for, up to WRITTEN_WAIT_SECONDS."""
         if has_request_context():
             g.pop(SNAPSHOT, None)
-        self.snapshot()
+        deadline = time.monotonic() + WRITTEN_WAIT_SECONDS
+        while True:
+            try:
+                self.snapshot()
+                return
+            except DatabaseUnavailableError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def _catalog_of(self, workspace_version: str) -> Catalog:
         """The built and imported layers at a workspace version (the imported entries read when it changed)."""

@@ -88,3 +88,10 @@ class TooManyAttempts(GeoError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailableError(ServerBusyError):
+    """The database could not be reached or broke off (a restart, a failover): the request was not acknowledged."""
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message, retry_after)

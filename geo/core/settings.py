@@ -37,6 +37,10 @@ class Settings:
     basemap: Path | None = None  # an MBTiles file the office draws under every map (served at /basemap/…)
     work_slots: int = 0  # requests computing at once per process (0: the number of cores, at least 2); api/core/admission.py
     work_wait_seconds: float = 30.0  # how long a request waits for a slot before a 503 with Retry-After
+    # issue 26: read replicas and the shared cache
+    database_replicas: tuple[str, ...] = ()  # postgresql://… hot standbys the reads go to (writes: database_url)
+    cache_dir: Path | None = None  # a directory every worker and host shares for tiles and statistics (None: memory)
+    cache_max_mb: float = 512.0  # the shared cache's bound; the least recently used entries are dropped beyond it
 
     @property
     def gpkg(self) -> Path:
@@ -65,6 +69,12 @@ class Settings:
 def _convert(name: str, value: Any) -> Any:
     if name.endswith("_dir") or name in ("gpkg_path", "basemap", "workspace_path"):
         return Path(value)
+    if name == "cache_dir":
+        return Path(value)
+    if name == "cache_max_mb":
+        return float(value)
+    if name == "database_replicas" and isinstance(value, str):
+        return tuple(u.strip() for u in value.split(",") if u.strip())
     if name == "trusted_hosts" and isinstance(value, str):
         return tuple(h.strip() for h in value.split(",") if h.strip())
     if name in ("proxy_hops", "work_slots"):

@@ -4,13 +4,17 @@ in a staging schema swapped in one transaction; the workspace is a schema of its
 live through a psycopg 3 pool of read-only connections with a statement timeout: queries are pushed down by the
 shared SQL builder in the PostGIS dialect (bound parameters only), tiles made by ST_AsMVT. Statement triggers keep a
 version and the row count of every table, so any client's insert changes the data version every cache is keyed by,
-and counts need no scan; one query reads the build's and the workspace's versions together."""
+and counts need no scan; one query reads the build's and the workspace's versions together. With
+YIWU_DATABASE_REPLICAS the reads go to hot standbys that have replayed the client's last write, and writes stay on
+the primary (geo/store/routing.py)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
@@ -22,16 +26,18 @@ import psycopg
 import pyogrio
 import shapely
 from psycopg import sql
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from geo.core.errors import InvalidParameterError
+from geo.core.errors import DatabaseUnavailableError, DataNotBuiltError, InvalidParameterError
 from geo.core.settings import Settings
 from geo.query.postgis import PostGISDialect
 from geo.query.sql import SelectQuery, Table, quote
 from geo.store.base import Engine, LayerReader, Version, rows_frame
 from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
+from geo.store.routing import ROUTE, UNKNOWN_POSITION, Replicas, needed_position, note_written, parse_lsn
 from geo.store.workspace import AUDIT, LAYERS, create_tables, now_iso
 from geo.tiles.mvt import BUFFER, EXTENT, TileAddress, empty_tile
 
@@ -40,6 +46,8 @@ VERSIONS_TABLE = "_versions"
 STATEMENT_TIMEOUT_MS = 5000
 GEOMETRY = "geom"
 SQL_TYPES = {"string": 'text COLLATE "C"', "integer": "bigint", "number": "double precision", "boolean": "boolean"}
+REPLICA_WAIT_SECONDS = 2  # how long a read waits for a replica's connection before the primary answers it
+COMMIT_CHECK_SECONDS = 30  # how long a write whose COMMIT broke off waits for the primary to say whether it committed
 BUILT_POOL, WORKSPACE_POOL = 4, 2  # connections per process: the build's layers, the imported ones
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION {s}.ws_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -186,10 +194,13 @@ class PostGISReader(LayerReader):
     dialect = PostGISDialect()
     sql_for_all = True  # items are always pushed down; small layers' frames serve the analyses
 
-    def __init__(self, url: str, schema: str, layer_ids: list[str], pool_size: int = BUILT_POOL):
+    def __init__(self, url: str, schema: str, layer_ids: list[str], pool_size: int = BUILT_POOL,
+                 replicas: Replicas | None = None):
         super().__init__(layer_ids)
         self.url, self.db_schema, self.pool_size = url, schema, pool_size
-        self._pool: ConnectionPool | None = None
+        self.replicas = replicas if replicas is not None else Replicas(())
+        self.served: Counter[str] = Counter()  # statements answered, per server URL (which one read what)
+        self._pools: dict[str, ConnectionPool] = {}
         self._pool_pid = None
         self._pool_lock = threading.Lock()
 
@@ -198,29 +209,61 @@ class PostGISReader(LayerReader):
         con.execute("SET default_transaction_read_only = on")
         con.commit()
 
-    def pool(self) -> ConnectionPool:
-        """The connection pool of this process (made after a fork, never shared with the parent)."""
+    def pool(self, url: str | None = None) -> ConnectionPool:
+        """The connection pool of this process to a server (the primary by default; made after a fork, never shared
+        with the parent). A replica's pool waits little for a connection: the primary answers when it cannot."""
+        url = url or self.url
         with self._pool_lock:
-            if self._pool is None or self._pool_pid != os.getpid():
-                self._pool = ConnectionPool(self.url, min_size=1, max_size=self.pool_size, configure=self._configure,
-                                            open=True, timeout=10)
-                self._pool_pid = os.getpid()
-            return self._pool
+            if self._pool_pid != os.getpid():
+                self._pools, self._pool_pid = {}, os.getpid()
+            if url not in self._pools:
+                wait = 10 if url == self.url else REPLICA_WAIT_SECONDS
+                self._pools[url] = ConnectionPool(url, min_size=1, max_size=self.pool_size, configure=self._configure,
+                                                  open=True, timeout=wait)
+            return self._pools[url]
 
     def close(self) -> None:
         with self._pool_lock:
-            if self._pool is not None and self._pool_pid == os.getpid():
-                self._pool.close()
-            self._pool = None
+            if self._pool_pid == os.getpid():
+                for pool in self._pools.values():
+                    pool.close()
+            self._pools = {}
 
-    def columns(self, statement, params: Sequence | dict | None = None) -> tuple[list[str], list[tuple]]:
-        with self.pool().connection() as con:
+    def run_at(self, url: str, statement, params: Sequence | dict | None = None) -> tuple[list[str], list[tuple]]:
+        """One statement on one server; a statement over its budget is the client's 400, a broken connection or
+        server raises psycopg's OperationalError or the pool's PoolTimeout."""
+        with self.pool(url).connection() as con:
             try:
                 cursor = con.execute(statement, params)
             except psycopg.errors.QueryCanceled:
                 raise InvalidParameterError("filter", f"the query ran over its {STATEMENT_TIMEOUT_MS / 1000:g} s "
                                             "budget; narrow it with bbox or a more selective filter") from None
-            return [d.name for d in cursor.description], cursor.fetchall()
+            result = [d.name for d in cursor.description], cursor.fetchall()
+        self.served[url] += 1
+        return result
+
+    def columns(self, statement, params: Sequence | dict | None = None) -> tuple[list[str], list[tuple]]:
+        """On the server this request's snapshot chose (routing.ROUTE); a failing replica's reads go to the primary."""
+        route = ROUTE.get()
+        if route is not None and route in self.replicas:
+            try:
+                return self.run_at(route, statement, params)
+            except (psycopg.Error, PoolTimeout) as exc:  # down, or not yet holding a table the primary made
+                LOGGER.warning("replica failed, reading the primary: %s", exc)
+                self.replicas.failed(route, isinstance(exc, (psycopg.OperationalError, PoolTimeout)))
+                ROUTE.set(None)
+        for attempt in (1, 2):  # a read is repeated once, after the pool dropped what a restart of the server broke
+            try:
+                return self.run_at(self.url, statement, params)
+            except psycopg.OperationalError as exc:
+                if attempt == 1:
+                    self.pool(self.url).check()
+                    continue
+                raise DatabaseUnavailableError(f"the database is unavailable ({type(exc).__name__}); try again "
+                                               "shortly") from exc
+            except PoolTimeout as exc:
+                raise DatabaseUnavailableError("the database is unavailable (no connection); try again shortly") \
+                    from exc
 
     def rows(self, statement, params: Sequence | dict | None = None) -> list[tuple]:
         return self.columns(statement, params)[1]
@@ -294,8 +337,9 @@ class PostGISEngine(Engine):
         self.db_schema, self.workspace_schema = settings.database_schema, settings.workspace_schema
         self.sql = create_engine(sqlalchemy_url(self.url), pool_size=2, max_overflow=4, pool_pre_ping=True,
                                  execution_options={"schema_translate_map": {None: self.workspace_schema}})
-        super().__init__(PostGISReader(self.url, self.db_schema, layer_ids, BUILT_POOL),
-                         PostGISReader(self.url, self.workspace_schema, [], WORKSPACE_POOL))
+        self.replicas = Replicas(settings.database_replicas)  # reads go to them (geo/store/routing.py)
+        super().__init__(PostGISReader(self.url, self.db_schema, layer_ids, BUILT_POOL, self.replicas),
+                         PostGISReader(self.url, self.workspace_schema, [], WORKSPACE_POOL, self.replicas))
 
     def _open_workspace(self) -> None:
         """Create what is missing (schema, tables, append-only triggers, the readers' tables); one creator at a time,
@@ -315,27 +359,97 @@ class PostGISEngine(Engine):
                                     {"f": "workspace", "t": now_iso()})
 
     def read_versions(self) -> Version:
-        """One query: the build's stamp and change count, the workspace's, its last audit row and its layers."""
+        """One query: the build's stamp and change count, the workspace's, its last audit row and its layers — on a
+        replica that has replayed this client's last write (routing.py), else on the primary. The request's later
+        reads go where this one went (routing.ROUTE)."""
+        needed = needed_position()
+        for url in self.replicas.healthy():
+            try:
+                row = self.built.run_at(url, self._versions_sql() + ", pg_last_wal_replay_lsn()::text")[1][0]
+            except (psycopg.Error, PoolTimeout) as exc:  # down, or not yet holding the workspace's tables
+                LOGGER.warning("replica %s failed, reading the primary: %s", url, exc)
+                self.replicas.failed(url, isinstance(exc, (psycopg.OperationalError, PoolTimeout)))
+                continue
+            replayed = parse_lsn(row[-1])
+            if needed is None or (replayed is not None and replayed >= needed):
+                ROUTE.set(url)
+                return self._version_of(row)
+        ROUTE.set(None)
+        return self._version_of(self.built.rows(self._versions_sql())[0])
+
+    def _versions_sql(self) -> str:
         b, w = self.built, self.imported
-        row = b.rows(f"SELECT (SELECT built_at FROM {b.table_name(META_TABLE)}), "
-                     f"(SELECT sum(version) FROM {b.table_name(VERSIONS_TABLE)}), "
-                     f"(SELECT built_at FROM {w.table_name(META_TABLE)}), "
-                     f"(SELECT sum(version) FROM {w.table_name(VERSIONS_TABLE)}), "
-                     f"(SELECT max(seq) FROM {w.table_name(AUDIT.name)}), "
-                     f"(SELECT count(*) FROM {w.table_name(LAYERS.name)})")[0]
+        return (f"SELECT (SELECT built_at FROM {b.table_name(META_TABLE)}), "
+                f"(SELECT sum(version) FROM {b.table_name(VERSIONS_TABLE)}), "
+                f"(SELECT built_at FROM {w.table_name(META_TABLE)}), "
+                f"(SELECT sum(version) FROM {w.table_name(VERSIONS_TABLE)}), "
+                f"(SELECT max(seq) FROM {w.table_name(AUDIT.name)}), "
+                f"(SELECT count(*) FROM {w.table_name(LAYERS.name)})")
+
+    @staticmethod
+    def _version_of(row: tuple) -> Version:
         return Version(f"{row[0]}:{row[1]}", f"{row[2]}:{row[3]}:{row[4]}:{row[5]}")
+
+    def set_imported(self, layer_ids: list[str]) -> None:
+        """As the base class; a replica that has not replayed a layer the primary registered just now leaves this
+        request's reads to the primary."""
+        try:
+            super().set_imported(layer_ids)
+        except DataNotBuiltError:
+            if ROUTE.get() is None:
+                raise
+            ROUTE.set(None)
+            self.imported.invalidate()
+            self.imported.refresh(self._version.workspace)
 
     # -- writing
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        with self.sql.connect() as con, con.begin():
-            yield con
+        """A write transaction on the primary. A broken connection or server is a 503 (not acknowledged) — unless it
+        broke during the COMMIT of a transaction that did commit (asked by its id once the server answers again):
+        then the write is acknowledged as it should be. With replicas, the WAL position after the commit is noted
+        for read-your-writes (routing.py)."""
+        xid = None
+        try:
+            with self.sql.connect() as con:
+                with con.begin():
+                    yield con
+                    xid = con.exec_driver_sql("SELECT txid_current()").scalar()
+                if self.replicas.urls:
+                    note_written(parse_lsn(con.exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar()))
+                    con.rollback()
+        except (OperationalError, InterfaceError) as exc:
+            if xid is None or not self._committed(xid):
+                raise DatabaseUnavailableError(f"the database is unavailable ({type(exc.orig).__name__}); the change "
+                                               "was not made: try again shortly") from exc
+            LOGGER.warning("the connection broke after transaction %s committed: acknowledged", xid)
+            if self.replicas.urls:
+                note_written(UNKNOWN_POSITION)  # where exactly is unknown: this client reads the primary for a while
+
+    def _committed(self, xid: int) -> bool:
+        """Whether a transaction committed, asked of the primary once it answers again (txid_status: PostgreSQL's
+        way to settle a COMMIT whose answer was lost); DatabaseUnavailableError when it does not answer in time."""
+        deadline = time.monotonic() + COMMIT_CHECK_SECONDS
+        while True:
+            try:
+                with psycopg.connect(self.url, connect_timeout=2, autocommit=True) as con:
+                    return con.execute("SELECT txid_status(%s)", (xid,)).fetchone()[0] == "committed"
+            except psycopg.OperationalError as exc:
+                if time.monotonic() > deadline:
+                    raise DatabaseUnavailableError(f"the database broke off during a commit and has not answered for "
+                                                   f"{COMMIT_CHECK_SECONDS} s: whether the change was made is "
+                                                   "unknown; look before repeating it") from exc
+                time.sleep(0.2)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.sql.connect() as con:
-            yield con
+        try:
+            with self.sql.connect() as con:
+                yield con
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseUnavailableError(f"the database is unavailable ({type(exc.orig).__name__}); try again "
+                                           "shortly") from exc
 
     def feature_table(self, layer_id: str) -> str:
         return f"{quote(self.workspace_schema)}.{quote(layer_id)}"
