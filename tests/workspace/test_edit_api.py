@@ -317,7 +317,7 @@ def test_allow_says_what_each_collection_answers(service, path, allow):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_import_qc_and_audit_pages_speak_the_page_language(service, lang):
-    from test_page_language import problems
+    from page_language_support import problems
 
     suffix = "&lang=en" if lang == "en" else ""
     pages = {f"/imports?f=html{suffix}": "editor", f"/imports/{LAYER}?f=html{suffix}": "editor",
