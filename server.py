@@ -40,6 +40,7 @@ from geo.store import open_engine
 from geo.tiles.mbtiles import MBTiles
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
+from layers.rules import load_rules
 from webmap.assets import missing_vendor_files
 
 LOGGER = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def open_services(settings: Settings) -> Services:
         raise DataNotBuiltError(f"no data at {settings.gpkg}: build it first with `make data` "
                                 "(or `python -m geo build` with the same YIWU_* settings)")
     catalog = load_catalog(settings.catalog_dir, settings.data_dir)
+    rules = load_rules(settings.rules_path)  # the review rules, validated at start like the catalog
     rasters = load_raster_catalog(settings.raster_catalog_dir, settings.data_dir, catalog)
     missing = missing_vendor_files(settings.vendor_dir)
     if missing:
@@ -84,7 +86,8 @@ def open_services(settings: Settings) -> Services:
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     engine = open_engine(settings, list(catalog))
     engine.verify()
-    return Services(settings, catalog, engine, RasterStore(rasters, settings.build_dir), basemap=basemap)
+    return Services(settings, catalog, engine, RasterStore(rasters, settings.build_dir), basemap=basemap,
+                    rules=rules)
 
 
 def configure_hosts(app: Flask, settings: Settings) -> None:

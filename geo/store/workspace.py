@@ -82,6 +82,7 @@ KEYS = Table(
 )
 AUDIT_ACTIONS = ("import", "drop_layer", "create", "replace", "update", "delete", "restore", "login", "login_failed",
                  "logout", "user_add", "role_change", "user_disable", "token_reset", "password_set")
+AUDIT_ACTIONS += ("review", "batch_review")  # issue 24: a site review, a batch review (geo/workspace/reviews.py)
 def json_text(value) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
