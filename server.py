@@ -116,6 +116,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit):
         app.register_blueprint(module.bp)
+    from api import batch  # issue 24
+
+    app.register_blueprint(batch.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)
     register_edge(app, ERROR_STATUS)  # registered after Compress: its headers see the uncompressed page

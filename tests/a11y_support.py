@@ -151,6 +151,13 @@ def multipart(fields: dict, upload: tuple[str, str]) -> bytes:
     return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
+# issue 24: the batch review's summary page, for a file of one site (a signed-in user's POST)
+BATCH_SITES = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "id": "A11Y-1", "properties": {"project": "光电"}, "geometry": SITE}]})
+POST_BODIES["/analysis/batch"] = (f"multipart/form-data; boundary={BOUNDARY}", multipart({}, ("sites.geojson",
+                                                                                             BATCH_SITES)))
+
+
 # -- in the browser ---------------------------------------------------------------------------------------------
 
 def axe_source() -> str:

@@ -6,11 +6,14 @@ that decided it. Pure functions on GeoDataFrames; the CRS is checked first."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
+import numpy as np
+import orjson
 import shapely
+import shapely.geometry
 
 from geo.core.crs import CGCS2000_GK_CM120, WGS84, require_crs
 from geo.core.serialize import json_value
@@ -78,11 +81,14 @@ def _features(frames: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> gpd.GeoData
         require_crs(frame, WGS84)
         if rule.where is not None:
             column = frame[rule.where.field] if rule.where.field in frame else None
-            frame = frame[[rule.where.holds(v) for v in column]] if column is not None else frame.iloc[0:0]
-        parts.append(frame.assign(_layer=layer_id)[["_layer", *_props(frame, rule), "geometry"]])
+            keep = np.array([rule.where.holds(v) for v in column], dtype=bool) if column is not None else []
+            frame = frame.iloc[np.flatnonzero(keep)]
+        attrs = frame[_props(frame, rule)].assign(_layer=layer_id)
+        parts.append(gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(frame.geometry.values, index=frame.index,
+                                                                     crs=WGS84), crs=WGS84))
     if not parts:
         return gpd.GeoDataFrame({"_layer": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
-    joined = gpd.GeoDataFrame(gpd.pd.concat(parts, ignore_index=True), crs=WGS84)
+    joined = gpd.GeoDataFrame(gpd.pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
     return joined.to_crs(CGCS2000_GK_CM120)
 
 
@@ -217,3 +223,82 @@ def failing_overlaps(site, findings: Sequence[Finding], frames: Mapping[str, Map
                 if not part.is_empty:
                     out.append(part)
     return out
+
+
+# ---- many sites ------------------------------------------------------------------------------------------------
+
+
+def near_site(frames: Mapping[str, Mapping[str, gpd.GeoDataFrame]], site, rules: Sequence[Rule]) -> dict:
+    """Of layers read for a whole batch, the features each rule reads for one site (as a single review reads them:
+    those meeting the site's bbox grown by the rule's reach)."""
+    out = {}
+    for rule in rules:
+        box = shapely.box(*grown_bbox(site.bounds, rule_reach(rule)))
+        out[rule.id] = {layer_id: frame.iloc[np.sort(frame.sindex.query(box, predicate="intersects"))]
+                        for layer_id, frame in frames.get(rule.id, {}).items()}
+    return out
+
+
+@dataclass(frozen=True)
+class SiteFindings:
+    """One site of a batch and its findings."""
+
+    id: str
+    properties: dict
+    geometry: object  # WGS84 shapely geometry
+    findings: list[Finding]
+
+    def failed(self) -> list[str]:
+        return [f.rule for f in self.findings if f.outcome == FAIL]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "properties": self.properties, "geometry": shapely.geometry.mapping(self.geometry),
+                "failed": self.failed(), "findings": [f.to_dict() for f in self.findings]}
+
+
+def site_properties(row, columns: Sequence[str]) -> dict:
+    return {c: json_value(row[c]) for c in columns}
+
+
+def review_sites(sites: gpd.GeoDataFrame, rules: Sequence[Rule], frames: Mapping[str, Mapping[str, gpd.GeoDataFrame]],
+                 progress: Callable[[int, int], None] | None = None) -> list[SiteFindings]:
+    """Every rule for every site of a WGS84 frame (`feature_id`, attributes, geometry); `frames`: rule id -> its
+    layers' features over the whole batch; `progress(done, total)` after each site."""
+    require_crs(sites, WGS84)
+    columns = [c for c in sites.columns if c not in ("feature_id", sites.geometry.name)]
+    out = []
+    for done, (_, row) in enumerate(sites.iterrows(), start=1):
+        site, props = row.geometry, site_properties(row, columns)
+        findings = review_site(site, props, rules, near_site(frames, site, rules))
+        out.append(SiteFindings(str(row["feature_id"]), props, site, findings))
+        if progress is not None:
+            progress(done, len(sites))
+    return out
+
+
+def rule_totals(rules: Sequence[Rule], reviewed: Sequence[SiteFindings]) -> list[dict]:
+    """Per rule: how many sites pass, fail or are not concerned."""
+    out = []
+    for i, rule in enumerate(rules):
+        counts = {PASS: 0, FAIL: 0, NOT_APPLICABLE: 0}
+        for site in reviewed:
+            counts[site.findings[i].outcome] += 1
+        out.append({"id": rule.id, "title_zh": rule.title_zh, "title_en": rule.title_en, "cites": rule.cites,
+                    "severity": rule.severity, **counts})
+    return out
+
+
+def batch_frame(result: Mapping) -> gpd.GeoDataFrame:
+    """A batch result as a table (WGS84): each site with one outcome and one measured column per rule, and all
+    its findings as JSON text."""
+    rows = []
+    for site in result["sites"]:
+        row = {"feature_id": site["id"], "failed": ",".join(site["failed"])}
+        for f in site["findings"]:
+            row[f["rule"]] = f["outcome"]
+            row[f"{f['rule']}_measured"] = f["measured"]
+            row[f"{f['rule']}_unit"] = f["unit"]
+        row["findings"] = orjson.dumps(site["findings"]).decode()
+        rows.append(row)
+    geoms = [shapely.geometry.shape(s["geometry"]) for s in result["sites"]]
+    return gpd.GeoDataFrame(gpd.pd.DataFrame(rows), geometry=gpd.GeoSeries(geoms, crs=WGS84), crs=WGS84)
