@@ -38,6 +38,7 @@ from geo.imports.qc.report import ImportRefusedError
 from geo.rasters.store import RasterStore
 from geo.store import open_engine
 from geo.tiles.mbtiles import MBTiles
+from geo.workspace.jobs import reap_orphans
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
 from layers.rules import load_rules
@@ -86,6 +87,7 @@ def open_services(settings: Settings) -> Services:
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     engine = open_engine(settings, list(catalog))
     engine.verify()
+    reap_orphans(engine)  # jobs a dead process left unfinished say failed (geo/workspace/jobs.py)
     return Services(settings, catalog, engine, RasterStore(rasters, settings.build_dir), basemap=basemap,
                     rules=rules)
 
@@ -116,9 +118,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit):
         app.register_blueprint(module.bp)
-    from api import batch  # issue 24
+    from api import batch, processes  # issue 24
 
     app.register_blueprint(batch.bp)
+    app.register_blueprint(processes.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)
     register_edge(app, ERROR_STATUS)  # registered after Compress: its headers see the uncompressed page

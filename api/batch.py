@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from api.core.declare import LANG, Body, formats, ok, operation
 from api.core.media import HTML_UTF8, JSON
-from api.core.review import audit_review, review_batch
+from api.core.review import audit_review, check_batch, review_batch
 from api.core.services import services
 from api.html.render import render
 from api.html.text import page_words
@@ -27,6 +27,7 @@ from geo.imports.reader import ImportOptions, read_import
 from geo.query.downloads import DOWNLOADS, export_frame
 
 bp = Blueprint("batch", __name__)
+ASYNC = "respond-async"
 FORM_OVERHEAD = 1_000_000
 OPTION_FIELDS = {"crs": 40, "encoding": 20, "layer": 200, "id_field": 100, "x_field": 100, "y_field": 100,
                  "wkt_field": 100}
@@ -70,6 +71,11 @@ def read_sites() -> tuple[gpd.GeoDataFrame, dict]:
     return result.frame, qc
 
 
+def wants_async() -> bool:
+    """The request asks to run as a job (`Prefer: respond-async`, RFC 7240)."""
+    return ASYNC in (request.headers.get("Prefer") or "").replace(" ", "").split(",")
+
+
 def result_response(result: dict, fmt: str, lang: str, job: dict | None = None) -> Response:
     """A batch result in the asked format."""
     if fmt in ("csv", "gpkg"):
@@ -106,6 +112,12 @@ def batch_page(result: dict | None, lang: str, job: dict | None = None) -> str:
 def analysis_batch(q):
     sites, qc = read_sites()
     svc = services()
+    if wants_async():
+        from api.processes import batch_work, start_job  # the job the batch-review process runs
+
+        check_batch(sites)
+        return start_job(svc, "batch-review", batch_work(svc, sites, {"qc": qc}), {"file": qc.get("file"),
+                                                                                   "count": len(sites)})
     version = svc.data_version()
     result = review_batch(svc.engine, svc.catalog, svc.rules, sites, version)
     result["qc"] = qc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +157,24 @@ BATCH_SITES = json.dumps({"type": "FeatureCollection", "features": [
     {"type": "Feature", "id": "A11Y-1", "properties": {"project": "光电"}, "geometry": SITE}]})
 POST_BODIES["/analysis/batch"] = (f"multipart/form-data; boundary={BOUNDARY}", multipart({}, ("sites.geojson",
                                                                                              BATCH_SITES)))
+
+
+def job_values(base: str, doc: dict, token: str) -> dict:
+    """{"job_id": [id]} of a finished batch-review job (the job's page and its results page); {} without jobs."""
+    if "/jobs/{job_id}" not in doc["paths"]:
+        return {}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Prefer": "respond-async"}
+    body = json.dumps({"inputs": {"sites": json.loads(BATCH_SITES)}}).encode()
+    request = urllib.request.Request(f"{base}/processes/batch-review/execution", data=body, method="POST",
+                                     headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        job = json.load(response)
+    for _ in range(600):  # one site: done within a second; polled every 0.1 s, at most a minute
+        if job["status"] not in ("accepted", "running"):
+            break
+        time.sleep(0.1)
+        job = fetch_json(f"{base}/jobs/{job['jobID']}", {"Authorization": f"Bearer {token}"})
+    return {"job_id": [job["jobID"]]}
 
 
 # -- in the browser ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ that decided it. Pure functions on GeoDataFrames; the CRS is checked first."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -14,6 +15,7 @@ import numpy as np
 import orjson
 import shapely
 import shapely.geometry
+from pyproj import Transformer
 
 from geo.core.crs import CGCS2000_GK_CM120, WGS84, require_crs
 from geo.core.serialize import json_value
@@ -74,78 +76,93 @@ def rule_reach(rule: Rule) -> float:
     return rule.distance_m or 0.0
 
 
-def _features(frames: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> gpd.GeoDataFrame:
-    """The rule's features of every layer (with their layer id), those `where` names only, in EPSG:4549."""
-    parts = []
+@dataclass(frozen=True)
+class _Feature:
+    """A feature a rule reads: its layer, the properties the finding names, its geometry in EPSG:4549."""
+
+    layer: str
+    props: dict
+    geom: object
+
+
+_LOCAL = threading.local()  # a pyproj Transformer is not to be shared between threads (jobs run on their own)
+
+
+def to_gk(geoms) -> np.ndarray:
+    """WGS84 lon/lat geometries in EPSG:4549 (pyproj, always_xy: the transform geopandas' to_crs makes)."""
+    transformer = getattr(_LOCAL, "to_gk", None)
+    if transformer is None:
+        transformer = _LOCAL.to_gk = Transformer.from_crs(WGS84, CGCS2000_GK_CM120, always_xy=True)
+    return shapely.transform(np.asarray(geoms, dtype=object),
+                             lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def _features(frames: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> list[_Feature]:
+    """The rule's features of every layer, those `where` names only, in EPSG:4549."""
+    out = []
     for layer_id, frame in frames.items():
         require_crs(frame, WGS84)
-        if rule.where is not None:
-            column = frame[rule.where.field] if rule.where.field in frame else None
-            keep = np.array([rule.where.holds(v) for v in column], dtype=bool) if column is not None else []
-            frame = frame.iloc[np.flatnonzero(keep)]
-        attrs = frame[_props(frame, rule)].assign(_layer=layer_id)
-        parts.append(gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(frame.geometry.values, index=frame.index,
-                                                                     crs=WGS84), crs=WGS84))
-    if not parts:
-        return gpd.GeoDataFrame({"_layer": []}, geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
-    joined = gpd.GeoDataFrame(gpd.pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
-    return joined.to_crs(CGCS2000_GK_CM120)
+        if frame.empty:
+            continue
+        records = frame[_props(frame, rule)].to_dict("records")
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        keep = [i for i, g in enumerate(geoms) if g is not None and not g.is_empty
+                and (rule.where is None or rule.where.holds(records[i].get(rule.where.field)))]
+        out += [_Feature(layer_id, records[i], g) for i, g in zip(keep, to_gk(geoms[keep]), strict=True)]
+    return out
 
 
 def _props(frame: gpd.GeoDataFrame, rule: Rule) -> list[str]:
     wanted = ["feature_id", "name_zh", "name_en", "accuracy"]
-    if rule.attribute is not None:
-        wanted.append(rule.attribute.field)
+    for cond in (rule.attribute, rule.where):
+        if cond is not None:
+            wanted.append(cond.field)
     return [c for c in dict.fromkeys(wanted) if c in frame.columns]
 
 
-def _decider(row, **measured) -> Decider:
-    return Decider(row["_layer"], str(row.get("feature_id")), json_value(row.get("name_zh")),
-                   json_value(row.get("name_en")), json_value(row.get("accuracy")), **measured)
+def _decider(feature: _Feature, **measured) -> Decider:
+    props = feature.props
+    return Decider(feature.layer, str(props.get("feature_id")), json_value(props.get("name_zh")),
+                   json_value(props.get("name_en")), json_value(props.get("accuracy")), **measured)
 
 
 def _finding(rule: Rule, outcome: str, **values) -> Finding:
     return Finding(rule.id, rule.title_zh, rule.title_en, rule.cites, rule.severity, outcome, **values)
 
 
-def _overlaps(site_gk, features: gpd.GeoDataFrame) -> list[tuple[object, float]]:
-    """(row, overlap m²) of the features the site touches with an area (any contact for a point or line site)."""
+def _overlaps(site_gk, features: list[_Feature]) -> list[tuple[_Feature, float]]:
+    """(feature, overlap m²) of the features the site touches with an area (any contact for a point or line site)."""
     out = []
-    for _, row in features.iterrows():
-        geom = row.geometry
-        if geom is None or geom.is_empty or not geom.intersects(site_gk):
+    for feature in features:
+        if not feature.geom.intersects(site_gk):
             continue
-        area = geom.intersection(site_gk).area if site_gk.geom_type in AREA_SHAPES else 0.0
+        area = feature.geom.intersection(site_gk).area if site_gk.geom_type in AREA_SHAPES else 0.0
         if area > 0 or site_gk.geom_type not in AREA_SHAPES:
-            out.append((row, area))
+            out.append((feature, area))
     return out
 
 
-def _union_overlap_m2(site_gk, features: gpd.GeoDataFrame) -> float:
-    if site_gk.geom_type not in AREA_SHAPES or features.empty:
-        return 0.0
-    return float(shapely.union_all(features.geometry.values).intersection(site_gk).area)
+def _union(features: list[_Feature]):
+    return shapely.union_all([f.geom for f in features])
 
 
-def _within(rule: Rule, site_gk, features: gpd.GeoDataFrame) -> Finding:
-    union = shapely.union_all(features.geometry.values)
+def _within(rule: Rule, site_gk, features: list[_Feature]) -> Finding:
+    union = _union(features)
     hits = _overlaps(site_gk, features)
     if site_gk.geom_type in AREA_SHAPES:
-        share = round(union.intersection(site_gk).area / site_gk.area * 100, 2)
-    else:
-        share = 100.0 if union.covers(site_gk) else 0.0
-    if site_gk.geom_type in AREA_SHAPES:
-        ok = site_gk.area - union.intersection(site_gk).area <= SHARED_EDGE_M2
+        inside = union.intersection(site_gk).area
+        share, ok = round(inside / site_gk.area * 100, 2), site_gk.area - inside <= SHARED_EDGE_M2
     else:
         ok = union.covers(site_gk)
+        share = 100.0 if ok else 0.0
     return _finding(rule, PASS if ok else FAIL, measured=share, unit="pct", limit=100.0,
-                    features=[_decider(row, overlap_m2=round(a, 2)) for row, a in hits])
+                    features=[_decider(f, overlap_m2=round(a, 2)) for f, a in hits])
 
 
-def _overlap(rule: Rule, site_gk, features: gpd.GeoDataFrame) -> Finding:
+def _overlap(rule: Rule, site_gk, features: list[_Feature]) -> Finding:
     hits = _overlaps(site_gk, features)
-    area = _union_overlap_m2(site_gk, features)
-    deciders = [_decider(row, overlap_m2=round(a, 2)) for row, a in hits]
+    area = float(_union([f for f, _ in hits]).intersection(site_gk).area) if hits else 0.0
+    deciders = [_decider(f, overlap_m2=round(a, 2)) for f, a in hits]
     if rule.predicate == "not_overlapping":
         return _finding(rule, FAIL if hits else PASS, measured=round(area, 2), unit="m2", limit=0.0,
                         features=deciders)
@@ -157,32 +174,30 @@ def _overlap(rule: Rule, site_gk, features: gpd.GeoDataFrame) -> Finding:
                     limit=rule.max_m2, features=deciders)
 
 
-def _distance(rule: Rule, site_gk, features: gpd.GeoDataFrame) -> Finding:
-    if features.empty:
+def _distance(rule: Rule, site_gk, features: list[_Feature]) -> Finding:
+    if not features:
         ok = rule.predicate == "distance_at_least"
         return _finding(rule, PASS if ok else FAIL, unit="m", limit=rule.distance_m, reason="none_within")
-    metres = features.distance(site_gk)
-    nearest = float(metres.min())
+    metres = [float(f.geom.distance(site_gk)) for f in features]
+    nearest = min(metres)
     if rule.predicate == "distance_at_least":
-        ok, close = nearest >= rule.distance_m, metres < rule.distance_m
+        ok, close = nearest >= rule.distance_m, [m < rule.distance_m for m in metres]
     else:
-        ok, close = nearest <= rule.distance_m, metres == nearest
-    deciders = [_decider(row, distance_m=round(float(d), 2))
-                for (_, row), d, hit in zip(features.iterrows(), metres, close, strict=True) if hit]
+        ok, close = nearest <= rule.distance_m, [m == nearest for m in metres]
+    deciders = [_decider(f, distance_m=round(m, 2)) for f, m, hit in zip(features, metres, close, strict=True) if hit]
     return _finding(rule, PASS if ok else FAIL, measured=round(nearest, 2), unit="m", limit=rule.distance_m,
                     features=sorted(deciders, key=lambda d: (d.distance_m, d.id)))
 
 
-def _attribute(rule: Rule, site_gk, features: gpd.GeoDataFrame) -> Finding:
+def _attribute(rule: Rule, site_gk, features: list[_Feature]) -> Finding:
     hits = _overlaps(site_gk, features)
     if not hits:
         return _finding(rule, NOT_APPLICABLE, reason="no_overlap")
     cond = rule.attribute
-    bad = [(row, a) for row, a in hits if not cond.holds(row.get(cond.field))]
-    chosen = bad or hits
+    bad = [(f, a) for f, a in hits if not cond.holds(f.props.get(cond.field))]
     return _finding(rule, FAIL if bad else PASS, measured=float(len(bad)), unit="features", limit=0.0,
-                    features=[_decider(row, overlap_m2=round(a, 2), value=json_value(row.get(cond.field)))
-                              for row, a in chosen])
+                    features=[_decider(f, overlap_m2=round(a, 2), value=json_value(f.props.get(cond.field)))
+                              for f, a in (bad or hits)])
 
 
 EVALUATORS = {"within": _within, "not_overlapping": _overlap, "overlap_at_most": _overlap,
@@ -195,9 +210,9 @@ def review_rule(site, properties: Mapping[str, object], rule: Rule, frames: Mapp
         return _finding(rule, NOT_APPLICABLE, reason="site_condition")
     if not frames:
         return _finding(rule, NOT_APPLICABLE, reason="no_layers")
-    site_gk = gpd.GeoSeries([site], crs=WGS84).to_crs(CGCS2000_GK_CM120).iloc[0]
+    site_gk = to_gk([site])[0]
     features = _features(frames, rule)
-    if rule.predicate == "within" and features.empty:
+    if rule.predicate == "within" and not features:
         return _finding(rule, FAIL, measured=0.0, unit="pct", limit=100.0)
     return EVALUATORS[rule.predicate](rule, site_gk, features)
 
