@@ -221,7 +221,12 @@ def open_html(driver, base: str, page: Page, lang: str) -> None:
         driver.get(f"{base}/healthz")
         content_type, body = page.body
         driver.execute_async_script("""var done = arguments[arguments.length - 1];
-            fetch(arguments[0], {method: 'POST', headers: {'Content-Type': arguments[1]}, body: arguments[2]})
+            var url = arguments[0], type = arguments[1], body = arguments[2];
+            fetch('/me', {headers: {Accept: 'application/json'}}).then(function (r) { return r.json(); })
+              .then(function (me) {  // a signed-in session's POST carries its CSRF token, as the pages' buttons do
+                var headers = {'Content-Type': type};
+                if (me.csrf_token) { headers['X-CSRF-Token'] = me.csrf_token; }
+                return fetch(url, {method: 'POST', headers: headers, body: body}); })
               .then(function (r) { return r.text(); })
               .then(function (html) { document.open(); document.write(html); document.close(); done(); });""",
                                     page.url(base, lang), content_type, body.decode())
