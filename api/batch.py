@@ -94,8 +94,9 @@ def batch_page(result: dict | None, lang: str, job: dict | None = None) -> str:
     title_key = "title_en" if lang == "en" else "title_zh"
     rules = [{**r, "title": r[title_key]} for r in (result or {}).get("rules", [])]
     sites = (result or {}).get("sites", [])
+    titles = {r["id"]: r["title"] for r in rules}
     return render("batch_report.html", title=w["title"], w=w, lang=lang, result=result, rules=rules,
-                  sites=[{"id": s["id"], "failed": s["failed"]} for s in sites], job=job)
+                  sites=[{"id": s["id"], "failed": [titles.get(i, i) for i in s["failed"]]} for s in sites], job=job)
 
 
 @bp.post("/analysis/batch")

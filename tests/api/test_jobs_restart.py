@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 from conftest import ROOT, free_port
-from test_processes import generated_sites
+from review_fixtures import generated_sites
 
 from server import create_app
 
