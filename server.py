@@ -39,8 +39,10 @@ from geo.imports.qc.report import ImportRefusedError
 from geo.rasters.store import RasterStore
 from geo.store import open_engine
 from geo.tiles.mbtiles import MBTiles
+from geo.workspace.jobs import reap_orphans
 from layers import CatalogError, load_catalog
 from layers.raster_loader import load_raster_catalog
+from layers.rules import load_rules
 from webmap.assets import missing_vendor_files
 
 LOGGER = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ def open_services(settings: Settings) -> Services:
         raise DataNotBuiltError(f"no data at {settings.gpkg}: build it first with `make data` "
                                 "(or `python -m geo build` with the same YIWU_* settings)")
     catalog = load_catalog(settings.catalog_dir, settings.data_dir)
+    rules = load_rules(settings.rules_path)  # the review rules, validated at start like the catalog
     rasters = load_raster_catalog(settings.raster_catalog_dir, settings.data_dir, catalog)
     missing = missing_vendor_files(settings.vendor_dir)
     if missing:
@@ -85,7 +88,9 @@ def open_services(settings: Settings) -> Services:
     basemap = MBTiles(settings.basemap) if settings.basemap else None
     engine = open_engine(settings, list(catalog))
     engine.verify()
-    return Services(settings, catalog, engine, RasterStore(rasters, settings.build_dir), basemap=basemap)
+    reap_orphans(engine)  # jobs a dead process left unfinished say failed (geo/workspace/jobs.py)
+    return Services(settings, catalog, engine, RasterStore(rasters, settings.build_dir), basemap=basemap,
+                    rules=rules)
 
 
 def configure_hosts(app: Flask, settings: Settings) -> None:
@@ -115,6 +120,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit):
         app.register_blueprint(module.bp)
+    from api import batch, processes  # issue 24
+
+    app.register_blueprint(batch.bp)
+    app.register_blueprint(processes.bp)
     app.json.ensure_ascii = False  # Chinese names as UTF-8 text, not \u escapes
     Compress(app)
     register_edge(app, ERROR_STATUS)  # registered after Compress: its headers see the uncompressed page

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from api.core.body import read_json_body
 from api.core.declare import LANG, Body, Param, choice, formats, integer, name_list, number, ok, operation
 from api.core.media import GEOJSON, HTML_UTF8, PDF
+from api.core.review import audit_review, review, summary
 from api.core.services import Services, services
 from api.html.assessment import load_periods, page_item, sections, summary
 from api.html.pdf import html_to_pdf
@@ -21,7 +22,8 @@ from geo.analysis.assessment import STATUSES, assess, status_counts
 from geo.analysis.corridors import corridor_metrics, elevation_profile, nearest_points_km, points_near_line
 from geo.analysis.indicators import light_counts, load_indicators
 from geo.analysis.parks import VenueInputs, VenueSummary, venue_summaries
-from geo.analysis.site import SiteContext, site_report
+from geo.analysis.review import failing_overlaps
+from geo.analysis.site import SiteContext, check_site_geometry, site_report
 from geo.core.errors import InvalidGeometryError, NotFoundError
 from geo.core.geojson import body_schema, parse_features
 from geo.core.limits import MAX_BODY_BYTES, MAX_VERTICES
@@ -70,14 +72,23 @@ def site_context(svc: Services, site) -> SiteContext:
 
 def body_geometry(doc: object):
     """The union of the body's geometries (a FeatureCollection's features as one site)."""
+    return body_site(doc)[0]
+
+
+def body_site(doc: object) -> tuple[object, dict]:
+    """The body's site: the union of its geometries, and the properties of its one feature (for the rules that
+    apply to some sites only; {} for several features or a bare geometry)."""
     features = parse_features(doc)
     geoms = [f.geometry for f in features]
-    return shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
+    properties = features[0].properties if len(features) == 1 and features[0].properties else {}
+    return (shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]), dict(properties)
 
 
 @bp.post("/analysis/site")
 @operation("site compliance report: zones touched (overlap in EPSG:4549), geodesic distances to hubs, nearest "
-           "corridor and venues (parks, markets, science parks), inside the city, plan clauses", "analysis", SITE_FORMATS, LANG, body=SITE_BODY,
+           "corridor and venues (parks, markets, science parks), inside the city, plan clauses, and every review "
+           "rule (layers/rules.yaml) with pass / fail / not applicable, the measured quantity and the deciding "
+           "features (an audit row per review)", "analysis", SITE_FORMATS, LANG, body=SITE_BODY,
            responses=ok("the report (JSON), a printable page (HTML) or an A4 document (PDF, with Content-Disposition)",
                         "application/json", "text/html", PDF,
                         headers={"Content-Disposition": {"description": "PDF only: attachment; filename=…",
@@ -86,12 +97,19 @@ def analysis_site(q):
     doc = read_json_body(request)
     if isinstance(doc, dict) and doc.get("type") == "Feature" and doc.get("geometry") is None:
         raise InvalidGeometryError("body.geometry: the feature's geometry is empty (null)")
-    geom = body_geometry(doc)
+    geom, properties = body_site(doc)
     svc = services()
     report = site_report(geom, site_context(svc, geom)).to_dict()
+    site = check_site_geometry(geom)[0]
+    findings, frames = review(svc, site, properties)
+    report["rules"] = [f.to_dict() for f in findings]
+    report["review"] = summary(findings)
+    version = svc.data_version()
+    audit_review(svc, "review", version, {"sites": 1, "format": q.f, **report["review"]})
+    report["data_version"] = version
     if q.f == "json":
         return jsonify(report)
-    page = site_page(svc, geom, report, q.lang, pdf=q.f == "pdf")
+    page = site_page(svc, geom, report, q.lang, pdf=q.f == "pdf", failing=failing_overlaps(site, findings, frames))
     if q.f == "html":
         return page, 200, {"Content-Type": HTML_UTF8}
     name = f"yiwu-site-report-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.pdf"

@@ -22,8 +22,10 @@ from geo.rasters.store import RasterStore
 from geo.store.base import Engine
 from geo.tiles.mbtiles import MBTiles
 from geo.workspace.accounts import Accounts, User
+from geo.workspace.jobs import JobRunner
 from geo.workspace.layers import entry_layer, imported_entries
 from layers import Catalog, CatalogError
+from layers.rules import Rule
 
 LOGGER = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class Services:
     engine: Engine  # the one backend, chosen once from the settings (geo/store/__init__.py)
     rasters: RasterStore
     basemap: MBTiles | None = None  # the office's own basemap (YIWU_BASEMAP), when configured
+    rules: tuple[Rule, ...] = ()  # the review rules (layers/rules.yaml, YIWU_RULES_PATH), validated at start
+    jobs: JobRunner = field(default_factory=JobRunner)  # OGC API – Processes jobs of this process (a thread)
     pages: LRUCache = field(default_factory=lambda: LRUCache(PAGE_CACHE_SIZE))
     tiles: LRUCache | DirectoryCache = field(default_factory=lambda: LRUCache(TILE_CACHE_SIZE))
     stats: LRUCache | DirectoryCache = field(default_factory=lambda: LRUCache(STATS_CACHE_SIZE))

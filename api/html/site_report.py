@@ -27,6 +27,7 @@ from webmap.svgmap import SvgLayer, SvgStyle, svg_map
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SITE_STYLE = {"color": "#ae3ec9", "weight": 3, "fill_color": "#ae3ec9", "fill_opacity": 0.12}  # no layer uses it
+FAIL_STYLE = {"color": "#c92a2a", "weight": 2, "fill_color": "#e03131", "fill_opacity": 0.55}  # failing overlaps
 MIN_HALF_SPAN_DEG = 0.015  # a point site still shows about 3 km around it
 
 
@@ -84,7 +85,7 @@ def _legend_entry(title: str, style: dict, kind: str, schematic: bool = False) -
             "dashed": bool(style.get("dash_array")), "kind": kind, "schematic": schematic}
 
 
-def static_map(site, zones: dict[str, gpd.GeoDataFrame], svc: Services, lang: str) -> str:
+def static_map(site, zones: dict[str, gpd.GeoDataFrame], svc: Services, lang: str, failing: list = ()) -> str:
     """The SVG map of the report: county and city outlines, the zones in their layers' colours, the site."""
     t = report_text(lang)
     base = base_frames(svc)
@@ -92,6 +93,8 @@ def static_map(site, zones: dict[str, gpd.GeoDataFrame], svc: Services, lang: st
     layers += [SvgLayer(list(frame.geometry), svg_style(layer_style(svc.catalog[layer_id])))
                for layer_id, frame in zones.items()]
     layers.append(SvgLayer([site], svg_style(SITE_STYLE, hatch=True)))
+    if failing:
+        layers.append(SvgLayer(list(failing), svg_style(FAIL_STYLE)))
     extent = map_extent(site)
     city = next((frame for layer, frame in base if layer.boundary_level == "city"), None)
     inset, inset_extent = (), None
@@ -108,7 +111,23 @@ def repair_reason(note: str | None) -> str | None:
     return note.split(": ", 1)[1] if ": " in note else note
 
 
-def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -> str:
+def rule_rows(report: dict, lang: str) -> list[dict]:
+    """The review findings as the page shows them (words in the page language, numbers as measured)."""
+    t = report_text(lang)["review"]
+    name_key = "name_en" if lang == "en" else "name_zh"
+    rows = []
+    for f in report.get("rules", []):
+        measured = "—" if f["measured"] is None else f"{f['measured']:,.2f} {t['units'].get(f['unit'], f['unit'])}"
+        limit = "—" if f["limit"] is None else f"{f['limit']:,.2f} {t['units'].get(f['unit'], f['unit'])}"
+        rows.append({"title": f["title_en"] if lang == "en" else f["title_zh"], "cites": f["cites"],
+                     "severity": t["severities"][f["severity"]], "outcome": f["outcome"],
+                     "outcome_label": t["outcomes"][f["outcome"]], "measured": measured, "limit": limit,
+                     "reason": t["reasons"].get(f["reason"] or "", ""),
+                     "features": [d[name_key] or d["name_zh"] or d["id"] for d in f["features"]][:10]})
+    return rows
+
+
+def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False, failing: list = ()) -> str:
     """The report page (HTML; for the PDF without scripts or external resources)."""
     t, text, words = report_text(lang), strings(lang), page_words(lang)
     name_key = "name_en" if lang == "en" else "name_zh"
@@ -134,6 +153,8 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
                 "accuracy": code_label("accuracy", lay.accuracy, lang)}
                for lay in used_layers(svc, list(zones), list(report["nearest_venues"]))]
     legend = [_legend_entry(t["site"], SITE_STYLE, "site")]
+    if failing:
+        legend.append(_legend_entry(t["review"]["failing_overlap"], FAIL_STYLE, "area"))
     legend += [_legend_entry(cat[i].title(lang), layer_style(cat[i]), "area", cat[i].accuracy == "schematic")
                for i in zones]
     legend += [_legend_entry(t["city"] if layer.boundary_level == "city" else t["county"], layer_style(layer), "line")
@@ -148,7 +169,11 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
         "site": shapely.geometry.mapping(geom), "site_style": SITE_STYLE, "name_key": name_key,
         "pdf_url": url_for("analysis.analysis_site", f="pdf", lang=lang),
         "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i]),
-                    "data": feature_collection(frame)} for i, frame in zones.items()],
+                    "data": feature_collection(frame)} for i, frame in zones.items()] + ([{
+                        "id": "review_failing", "title": t["review"]["failing_overlap"], "style": FAIL_STYLE,
+                        "data": feature_collection(gpd.GeoDataFrame(
+                            {"feature_id": [f"fail.{i}" for i in range(len(failing))]},
+                            geometry=list(failing), crs="EPSG:4326"))}] if failing else []),
         "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),
                   "data": feature_collection(frame)} for layer, frame in base_frames(svc)]}
     page = render("site_report.html", title=t["site_title"], t=t, lang=lang, pdf=pdf, report=report,
@@ -156,7 +181,8 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
                   corridor=None if not corridor else {"name": corridor[name_key] or corridor["name_zh"],
                                                       "distance_km": corridor["distance_km"]},
                   clauses=[clause_label(c, lang) for c in report["plan_clauses"]], legend=legend, area=area,
-                  position=position, svg=static_map(geom, zones, svc, lang), screen_map=screen_map,
+                  position=position, svg=static_map(geom, zones, svc, lang, failing), screen_map=screen_map,
+                  rules=rule_rows(report, lang),
                   generated=beijing(datetime.now(UTC)), data_version=str(svc.data_version()),
                   built=built_at(info), fingerprint=str(info.get("fingerprint") or "")[:16])
     return page if pdf else with_csrf_meta(page)  # its PDF button posts again: a session sends its CSRF token

@@ -9,6 +9,7 @@ MAX_VERTICES = 100_000  # coordinates in one POST body
 MAX_ZONES = 1_000  # features of a zonal statistics request (body or layer)
 MAX_ITEMS_LIMIT = 10_000  # features in one items page
 MAX_PERCENTILES = 20
+MAX_BATCH_SITES = 1_000  # sites of one batch review (issue 24); their vertices together at most MAX_VERTICES
 
 
 def nesting_depth(text: str, json_strings: bool = True) -> int:

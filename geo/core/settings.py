@@ -24,6 +24,7 @@ class Settings:
     gpkg_path: Path | None = None  # default: data_dir/build/yiwu.gpkg
     catalog_dir: Path = ROOT / "layers" / "catalog"
     raster_catalog_dir: Path = ROOT / "layers" / "rasters"
+    rules_path: Path = ROOT / "layers" / "rules.yaml"  # review rules (layers/rules.py), validated at start
     vendor_dir: Path = ROOT / "webmap" / "node_modules"
     tianditu_key: str | None = None
     base_url: str | None = None  # public URL of the service; absolute links use it instead of the Host header
@@ -67,7 +68,7 @@ class Settings:
 
 
 def _convert(name: str, value: Any) -> Any:
-    if name.endswith("_dir") or name in ("gpkg_path", "basemap", "workspace_path"):
+    if name.endswith("_dir") or name in ("gpkg_path", "basemap", "workspace_path", "rules_path"):
         return Path(value)
     if name == "cache_dir":
         return Path(value)

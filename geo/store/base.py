@@ -487,6 +487,21 @@ class Engine(ABC):
     def feature_tables(self) -> set[str]:
         """The feature tables the workspace holds, registered or not."""
 
+    # -- jobs (OGC API – Processes; geo/workspace/jobs.py): each engine writes its own
+
+    @abstractmethod
+    def insert_job(self, row: dict) -> None:
+        """Add a job row (JOBS columns)."""
+
+    @abstractmethod
+    def update_job(self, job_id: str, values: dict, statuses: tuple[str, ...] | None = None) -> bool:
+        """Change a job (only while its status is one of `statuses`, when given); whether it changed."""
+
+    @abstractmethod
+    def read_jobs(self, job_id: str | None = None, owner: str | None = None, statuses: tuple[str, ...] = (),
+                  limit: int = 100) -> list[dict]:
+        """Jobs as rows (newest first): one by id, an owner's, or those of some statuses."""
+
     # -- loading a build
 
     @abstractmethod

@@ -18,7 +18,7 @@ import orjson
 import pandas as pd
 import pyogrio
 import shapely
-from sqlalchemy import bindparam, create_engine, event, select, update
+from sqlalchemy import bindparam, create_engine, event, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
@@ -30,7 +30,7 @@ from geo.store.base import Engine, LayerReader, Version, rows_frame, with_schema
 from geo.store.layerinfo import LAYERS_TABLE, LayerInfo
 from geo.store.lock import build_lock, temp_name
 from geo.store.sqlite import GeoPackage, sqlite_stamp
-from geo.store.workspace import LAYER_FACTS, create_tables, now_iso
+from geo.store.workspace import JOBS, LAYER_FACTS, create_tables, job_query, now_iso
 from geo.tiles.mvt import TileAddress, buffered_lonlat_bbox, encode_tile
 
 LOGGER = logging.getLogger(__name__)
@@ -271,6 +271,24 @@ class GeoPackageEngine(Engine):
         return orphans
 
     # -- loading
+
+    # -- jobs (issue 24): rows of ws_jobs in the workspace GeoPackage, each write its own BEGIN IMMEDIATE
+
+    def insert_job(self, row: dict) -> None:
+        with self.begin() as con:
+            con.execute(insert(JOBS).values(**row))
+
+    def update_job(self, job_id: str, values: dict, statuses: tuple[str, ...] | None = None) -> bool:
+        statement = update(JOBS).where(JOBS.c.id == job_id).values(**values)
+        if statuses is not None:
+            statement = statement.where(JOBS.c.status.in_(statuses))
+        with self.begin() as con:
+            return con.execute(statement).rowcount == 1
+
+    def read_jobs(self, job_id: str | None = None, owner: str | None = None, statuses: tuple[str, ...] = (),
+                  limit: int = 100) -> list[dict]:
+        with self.read() as con:
+            return [dict(row._mapping) for row in con.execute(job_query(job_id, owner, statuses, limit))]
 
     def load(self, layer_ids: list[str], stamp: str, force: bool = False) -> bool:
         """Nothing to load: the build writes the GeoPackage this engine reads."""

@@ -27,7 +27,7 @@ import pyogrio
 import shapely
 from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -38,7 +38,7 @@ from geo.query.sql import SelectQuery, Table, quote
 from geo.store.base import Engine, LayerReader, Version, rows_frame
 from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
 from geo.store.routing import ROUTE, UNKNOWN_POSITION, Replicas, needed_position, note_written, parse_lsn
-from geo.store.workspace import AUDIT, LAYERS, create_tables, now_iso
+from geo.store.workspace import AUDIT, JOBS, LAYERS, create_tables, job_query, now_iso
 from geo.tiles.mvt import BUFFER, EXTENT, TileAddress, empty_tile
 
 LOGGER = logging.getLogger(__name__)
@@ -500,6 +500,24 @@ class PostGISEngine(Engine):
         return []
 
     # -- loading
+
+    # -- jobs (issue 24): rows of ws_jobs in the workspace schema; a conditional change is one UPDATE … RETURNING
+
+    def insert_job(self, row: dict) -> None:
+        with self.begin() as con:
+            con.execute(insert(JOBS).values(**row))
+
+    def update_job(self, job_id: str, values: dict, statuses: tuple[str, ...] | None = None) -> bool:
+        statement = update(JOBS).where(JOBS.c.id == job_id).values(**values).returning(JOBS.c.id)
+        if statuses is not None:
+            statement = statement.where(JOBS.c.status.in_(statuses))
+        with self.begin() as con:
+            return con.execute(statement).first() is not None
+
+    def read_jobs(self, job_id: str | None = None, owner: str | None = None, statuses: tuple[str, ...] = (),
+                  limit: int = 100) -> list[dict]:
+        with self.read() as con:
+            return [dict(row._mapping) for row in con.execute(job_query(job_id, owner, statuses, limit))]
 
     def load(self, layer_ids: list[str], stamp: str, force: bool = False) -> bool:
         loaded = load_postgis(self.url, self.db_schema, self.settings.gpkg, layer_ids, stamp, force)

@@ -82,6 +82,37 @@ KEYS = Table(
 )
 AUDIT_ACTIONS = ("import", "drop_layer", "create", "replace", "update", "delete", "restore", "login", "login_failed",
                  "logout", "user_add", "role_change", "user_disable", "token_reset", "password_set")
+AUDIT_ACTIONS += ("review", "batch_review")  # issue 24: a site review, a batch review (geo/workspace/reviews.py)
+# issue 24: the jobs of OGC API – Processes (geo/workspace/jobs.py); each engine writes them (Engine.insert_job, …)
+JOBS = Table(
+    "ws_jobs", METADATA,
+    Column("id", String(36), primary_key=True),
+    Column("process", String(64), nullable=False),
+    Column("owner", String(64)),  # the user who started it (only they and admins see it)
+    Column("status", String(16), nullable=False),  # accepted | running | successful | failed | dismissed
+    Column("progress", Integer),  # 0–100
+    Column("message", Text),
+    Column("created", String(32), nullable=False),
+    Column("started", String(32)),
+    Column("finished", String(32)),
+    Column("updated", String(32), nullable=False),  # the heartbeat: a running job writes it at least every few s
+    Column("worker", String(128)),  # host:pid of the process that runs it
+    Column("inputs", Text),  # JSON: what it was asked (a summary for large inputs)
+    Column("results", Text),  # JSON: the results document
+)
+Index("ix_ws_jobs_owner_created", JOBS.c.owner, JOBS.c.created)
+
+
+def job_query(job_id: str | None, owner: str | None, statuses: tuple[str, ...], limit: int):
+    """The SELECT of jobs both engines run: by id, by owner, by status; newest first."""
+    query = select(JOBS).order_by(JOBS.c.created.desc(), JOBS.c.id).limit(limit)
+    if job_id is not None:
+        query = query.where(JOBS.c.id == job_id)
+    if owner is not None:
+        query = query.where(JOBS.c.owner == owner)
+    if statuses:
+        query = query.where(JOBS.c.status.in_(statuses))
+    return query
 def json_text(value) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 

@@ -20,6 +20,7 @@ from a11y_support import (
     axe_source,
     fetch_json,
     import_values,
+    job_values,
     pages_of,
     param_values,
     sign_in,
@@ -57,7 +58,8 @@ def site(tmp_path_factory, data_dir):
 def pages(site):
     base, token = site
     doc = fetch_json(f"{base}/openapi")
-    return pages_of(doc, param_values(base, {}, import_values(base, doc, token)))
+    return pages_of(doc, param_values(base, {}, {**import_values(base, doc, token),
+                                                 **job_values(base, doc, token)}))  # issue 24: a job's pages
 
 
 @pytest.fixture(scope="module")
