@@ -11,9 +11,11 @@ from flask import Blueprint, Response, jsonify, request
 from api.core.body import read_json_body
 from api.core.declare import LANG, Body, Param, choice, formats, integer, name_list, number, ok, operation
 from api.core.media import GEOJSON, HTML_UTF8, PDF
-from api.core.review import audit_review, review, summary
+from api.core.review import audit_review, review
+from api.core.review import summary as review_summary
 from api.core.services import Services, services
-from api.html.assessment import load_periods, page_item, sections, summary
+from api.html.assessment import load_periods, page_item, sections
+from api.html.assessment import summary as assessment_summary
 from api.html.pdf import html_to_pdf
 from api.html.render import render
 from api.html.site_report import site_page
@@ -103,7 +105,7 @@ def analysis_site(q):
     site = check_site_geometry(geom)[0]
     findings, frames = review(svc, site, properties)
     report["rules"] = [f.to_dict() for f in findings]
-    report["review"] = summary(findings)
+    report["review"] = review_summary(findings)
     version = svc.data_version()
     audit_review(svc, "review", version, {"sites": 1, "format": q.f, **report["review"]})
     report["data_version"] = version
@@ -275,7 +277,7 @@ def assessment(q):
     for item in items:
         item["final"] = assess(item)
     groups = sections(items, period)
-    counts = summary(groups)
+    counts = assessment_summary(groups)
     if q.f == "json":
         return jsonify({"period": {k: v for k, v in period.items() if k != "sections"}, "summary": counts,
                         "statuses": status_counts(items), "count": len(items),
