@@ -32,6 +32,7 @@ from geo.query.postgis import PostGISDialect
 from geo.query.sql import SelectQuery, Table, quote
 from geo.store.base import Engine, LayerReader, Version, rows_frame
 from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
+from geo.store.pyramids import Pyramids
 from geo.store.workspace import AUDIT, LAYERS, create_tables, now_iso
 from geo.tiles.mvt import BUFFER, EXTENT, TileAddress, empty_tile
 
@@ -295,7 +296,7 @@ class PostGISEngine(Engine):
         self.sql = create_engine(sqlalchemy_url(self.url), pool_size=2, max_overflow=4, pool_pre_ping=True,
                                  execution_options={"schema_translate_map": {None: self.workspace_schema}})
         super().__init__(PostGISReader(self.url, self.db_schema, layer_ids, BUILT_POOL),
-                         PostGISReader(self.url, self.workspace_schema, [], WORKSPACE_POOL))
+                         PostGISReader(self.url, self.workspace_schema, [], WORKSPACE_POOL), Pyramids.of(settings))
 
     def _open_workspace(self) -> None:
         """Create what is missing (schema, tables, append-only triggers, the readers' tables); one creator at a time,
