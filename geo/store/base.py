@@ -394,15 +394,16 @@ class Engine(ABC):
 
     def tile(self, layer_id: str, address: TileAddress, fields: tuple[str, ...]) -> bytes:
         """A vector tile of the layer: the pyramid's where one was built from the layer's data now with these
-        properties and holds the zoom; where edits since its build touch the tile, encoded live (at the zooms the
-        live encoder serves) or the pyramid's tile patched with the edited features; elsewhere encoded live."""
+        properties and holds the zoom; where edits since its build touch the tile, encoded live at the pyramid's
+        deepest zoom (which keeps every feature) and the pyramid's tile patched with the edited features above it (so
+        the tile thins out its features as its neighbours do); elsewhere encoded live."""
         pyramid = self.current_pyramid(layer_id, fields)
         if pyramid is None or not pyramid.holds(address):
             return self.reader(layer_id).tile(layer_id, address, fields)
         edits, stored = self.pyramid_edits(layer_id, pyramid), pyramid.tile(address)
         if not edits.touch(buffered_lonlat_bbox(address)):
             return stored if stored is not None else empty_tile(layer_id)
-        if address.z >= self.live_minzoom(layer_id):
+        if address.z >= pyramid.maxzoom:
             return self.reader(layer_id).tile(layer_id, address, fields)
         return patch_tile(stored or empty_tile(layer_id), layer_id, address, set(edits.now), edits.frame(fields),
                           fields)

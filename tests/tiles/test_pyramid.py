@@ -133,7 +133,7 @@ def test_an_edit_is_in_the_next_tile_and_untouched_tiles_stay_the_pyramids(site,
     assert client.get(tile_url(far), headers=auth).data == Pyramid(site["pyramid"]).tile(far)
 
 
-def test_a_touched_tile_below_the_live_zooms_is_the_pyramids_patched(site, tmp_path):
+def test_a_touched_tile_of_a_thinned_zoom_is_the_pyramids_patched_with_the_edit(site, tmp_path):
     pyramid = Pyramid(site["pyramid"])
     address = next(t for t in layer_tiles(pyramid.minzoom)
                    if shapely.box(*TMS.bounds(t.x, t.y, t.z)).contains(parcel_wgs84(0, 0)))
