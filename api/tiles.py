@@ -59,7 +59,7 @@ def tilesets(q, collection_id: str):
 def tileset(q, collection_id: str, tileMatrixSetId: str):
     layer, store = q.layer, services().engine
     info = store.info(collection_id)
-    minzoom = store.tile_minzoom(collection_id)
+    minzoom = store.tile_minzoom(collection_id, tile_fields(layer))
     fields = {f: {"type": info.schema.get(f, "string")} for f in ("feature_id", *tile_fields(layer))}
     body = tileset_summary(collection_id) | {
         "tileMatrixSetLimits": matrix_limits(info.bbox, minzoom, min(minzoom + 6, MAX_ZOOM)),
@@ -88,7 +88,7 @@ def tile_fields(layer) -> tuple[str, ...]:
 def tilejson(q, collection_id: str, tileMatrixSetId: str):
     layer, info = q.layer, services().engine.info(collection_id)
     west, south, east, north = info.bbox
-    minzoom = services().engine.tile_minzoom(collection_id)
+    minzoom = services().engine.tile_minzoom(collection_id, tile_fields(layer))
     template = _tiles_template(collection_id).replace("{tileMatrix}/{tileRow}/{tileCol}", "{z}/{y}/{x}")
     return jsonify({"tilejson": "3.0.0", "name": layer.title_en, "scheme": "xyz", "tiles": [template],
                     "minzoom": minzoom, "maxzoom": MAX_ZOOM, "bounds": [west, south, east, north],
@@ -103,11 +103,11 @@ def tilejson(q, collection_id: str, tileMatrixSetId: str):
            "tiles", COLLECTION, TMS_PARAM, *TILE, responses=ok("the tile", MVT))
 def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: str, tileCol: str):
     layer, svc = q.layer, services()
-    info, address = svc.engine.info(collection_id), tile_address(q, *TILE_NAMES)
-    check_address(address, info.bbox, svc.engine.tile_minzoom(collection_id), collection_id)
+    info, address, fields = svc.engine.info(collection_id), tile_address(q, *TILE_NAMES), tile_fields(layer)
+    check_address(address, info.bbox, svc.engine.tile_minzoom(collection_id, fields), collection_id)
     key = ("mvt", collection_id, svc.data_version(), address)
 
-    data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, tile_fields(layer)))
+    data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, fields))
     cache = "no-cache" if layer.editable else TILE_CACHE_CONTROL  # an edit shows at once: revalidate by ETag
     return tile_response(data, MVT, cache)
 

@@ -413,9 +413,10 @@ class Engine(ABC):
         info = self.info(layer_id)
         return tile_minzoom(info.count, info.bbox)
 
-    def tile_minzoom(self, layer_id: str) -> int:
-        """The layer's first zoom: its pyramid's, when it has a current one, or the live encoder's."""
-        pyramid = self.current_pyramid(layer_id)
+    def tile_minzoom(self, layer_id: str, fields: tuple[str, ...]) -> int:
+        """The layer's first zoom for tiles with `fields`: its pyramid's, when it has a current one, or the live
+        encoder's."""
+        pyramid = self.current_pyramid(layer_id, fields)
         live = self.live_minzoom(layer_id)
         return live if pyramid is None else min(live, pyramid.minzoom)
 
