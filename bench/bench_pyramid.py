@@ -37,13 +37,16 @@ TMS = morecantile.tms.get("WebMercatorQuad")
 
 
 def time_v(command: list[str]) -> dict:
-    """Run a command under /usr/bin/time -v: its wall seconds and peak resident memory (MB; the largest of the
-    process and the children it waited for, tippecanoe included)."""
+    """Run a command under /usr/bin/time -v: its wall seconds, CPU seconds (user + system, children included: on a
+    shared machine the wall time is mostly waiting) and peak resident memory (MB; the largest of the process and the
+    children it waited for, tippecanoe included)."""
     run = subprocess.run(["/usr/bin/time", "-v", *command], cwd=ROOT, capture_output=True, text=True, check=True)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
     hours, minutes, seconds = (float(v or 0) for v in wall.groups())
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr).group(1))
-    return {"seconds": round(hours * 3600 + minutes * 60 + seconds, 1), "peak_mb": round(rss / 1024)}
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", run.stderr).group(1)) for kind in ("User", "System"))
+    return {"seconds": round(hours * 3600 + minutes * 60 + seconds, 1), "cpu_seconds": round(cpu, 1),
+            "peak_mb": round(rss / 1024)}
 
 
 def timed_build(data: Path, catalog: Path) -> dict:
@@ -173,8 +176,9 @@ def run(data_dir: Path, sizes=SIZES) -> list[dict]:
 def markdown(rows: list[dict]) -> str:
     text = header("Tile pyramids: live encoder, pyramid and static files (bench/bench_pyramid.py)")
     builds = [r for r in rows if "case" in r]
-    text += "\n" + table(["parcels", "case", "seconds", "peak MB", "pyramid MB"],
-                         [[r["parcels"], r["case"], r["seconds"], r["peak_mb"], r.get("pyramid_mb", "")]
+    text += "\n" + table(["parcels", "case", "wall s", "CPU s", "peak MB", "pyramid MB"],
+                         [[r["parcels"], r["case"], r["seconds"], r.get("cpu_seconds", ""), r["peak_mb"],
+                           r.get("pyramid_mb", "")]
                           for r in builds])
     served = [r for r in rows if "server" in r]
     text += "\nmilliseconds per tile\n\n" + table(["parcels", "zoom", "server", "tiles", "cold p50", "cold p99", "warm p50", "warm p99"],
