@@ -6,11 +6,13 @@ new layer and its QC report."""
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.core.errors import SourceError
 from geo.imports.reader import ImportOptions, read_import
 from geo.store.base import Engine
 from geo.store.layerinfo import layer_info
@@ -40,7 +42,16 @@ def import_file(engine: Engine, path: Path, options: ImportOptions, request: Imp
     entry = catalog_entry(request, result.frame)
     layer = publish_layer(engine, entry, result.frame, report, actor, client, taken)
     if engine.pyramids.wanted(len(result.frame)):
-        fields = tile_fields(layer, layer_info(layer.id, result.frame).large)
-        published = with_provenance(typed_columns(result.frame), layer)  # the features as publish_layer wrote them
-        engine.make_pyramid(layer.id, published, fields, engine.audit_seq(layer.id))
+        make_pyramid(engine, layer, result.frame)
     return layer, report
+
+
+def make_pyramid(engine: Engine, layer: Layer, frame) -> None:
+    """The new layer's tile pyramid; when tippecanoe fails the layer is published all the same (its tiles encoded
+    live) and the failure logged."""
+    fields = tile_fields(layer, layer_info(layer.id, frame).large)
+    published = with_provenance(typed_columns(frame), layer)  # the features as publish_layer wrote them
+    try:
+        engine.make_pyramid(layer.id, published, fields, engine.audit_seq(layer.id))
+    except (SourceError, OSError, subprocess.SubprocessError):
+        LOGGER.exception("no tile pyramid for %s: its tiles are encoded live", layer.id)
