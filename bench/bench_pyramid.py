@@ -61,13 +61,13 @@ def timed_pyramid(data: Path, catalog: Path) -> dict:
 
 
 def rebuild_pyramid(data: Path, catalog: Path) -> list[str]:
-    from geo.build.pipeline import build_pyramids, fingerprint
+    from geo.build.pipeline import build_pyramids, stored_fingerprint
     from geo.core.settings import load_settings
     from layers import load_catalog
 
     settings = load_settings({"data_dir": data, "catalog_dir": catalog})
     layers = load_catalog(settings.catalog_dir, settings.data_dir)
-    return build_pyramids(settings, layers, fingerprint(layers, settings.data_dir, settings.catalog_dir), {}, True)
+    return build_pyramids(settings, layers, stored_fingerprint(settings.gpkg), {}, True)  # the build's, as served
 
 
 def layer_tiles(bbox: tuple[float, float, float, float], z: int, stored: set[tuple[int, int, int]]
@@ -126,14 +126,14 @@ def static_server(directory: Path):
     return serving([sys.executable, "-m", "bench.static_tiles", str(directory), "--port", str(port)], port, {})
 
 
-def size_rows(count: int) -> list[dict]:
+def size_rows(count: int, build: bool = True) -> list[dict]:
     data, catalog = parcel_data(count)
-    build = timed_build(data, catalog)
+    rows = [{"parcels": count, "case": "build with pyramid (geo build --force)", **timed_build(data, catalog)}] \
+        if build else []
     pyramid = timed_pyramid(data, catalog)
     mbtiles = data / "build" / "pyramids" / "parcels.mbtiles"
-    rows = [{"parcels": count, "case": "build with pyramid (geo build --force)", **build},
-            {"parcels": count, "case": "pyramid alone (tippecanoe from the GeoPackage)", **pyramid,
-             "pyramid_mb": round(mbtiles.stat().st_size / 2**20, 1)}]
+    rows.append({"parcels": count, "case": "pyramid alone (tippecanoe from the GeoPackage)", **pyramid,
+                 "pyramid_mb": round(mbtiles.stat().st_size / 2**20, 1)})
     static_dir = BENCH_DATA / f"static-{count}"
     shutil.rmtree(static_dir, ignore_errors=True)
     export_tiles(mbtiles, static_dir)
@@ -169,8 +169,8 @@ def ratio_rows(rows: list[dict], count: int) -> list[dict]:
     return out
 
 
-def run(data_dir: Path, sizes=SIZES) -> list[dict]:
-    return [row for count in sizes for row in size_rows(count)]
+def run(data_dir: Path, sizes=SIZES, build: bool = True) -> list[dict]:
+    return [row for count in sizes for row in size_rows(count, build)]
 
 
 def markdown(rows: list[dict]) -> str:
@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_pyramid")
     parser.add_argument("--count", type=int, action="append", help="parcels (default: 100000 and 1000000)")
     parser.add_argument("--out", help="also write the Markdown report here (a bare name: bench/results/)")
+    parser.add_argument("--no-build", action="store_true", help="reuse the built data sets (time the pyramid only)")
     parser.add_argument("--rebuild-pyramid", nargs=2, type=Path, metavar=("DATA", "CATALOG"),
                         help="only rebuild the pyramids of a built data directory (what the pyramid row times)")
     args = parser.parse_args(argv)
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild_pyramid:
         print(rebuild_pyramid(*args.rebuild_pyramid))
         return 0
-    rows = run(Path("data"), tuple(args.count or SIZES))
+    rows = run(Path("data"), tuple(args.count or SIZES), not args.no_build)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False), flush=True)
     emit(markdown(rows), args.out)
