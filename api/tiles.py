@@ -11,13 +11,13 @@ from api.core.paths import COLLECTION
 from api.core.services import services
 from api.core.tiles import tile_address, tile_params, tile_response
 from api.core.urls import absolute_url
+from geo.tiles.fields import tile_fields as layer_tile_fields
 from geo.tiles.mvt import (
     MAX_ZOOM,
     TMS,
     TMS_ID,
     check_address,
     matrix_limits,
-    tile_minzoom,
 )
 
 bp = Blueprint("tiles", __name__)
@@ -59,7 +59,7 @@ def tilesets(q, collection_id: str):
 def tileset(q, collection_id: str, tileMatrixSetId: str):
     layer, store = q.layer, services().engine
     info = store.info(collection_id)
-    minzoom = tile_minzoom(info.count, info.bbox)
+    minzoom = store.tile_minzoom(collection_id, tile_fields(layer))
     fields = {f: {"type": info.schema.get(f, "string")} for f in ("feature_id", *tile_fields(layer))}
     body = tileset_summary(collection_id) | {
         "tileMatrixSetLimits": matrix_limits(info.bbox, minzoom, min(minzoom + 6, MAX_ZOOM)),
@@ -79,13 +79,8 @@ def geometry_dimension(geometry: str) -> int:
 
 
 def tile_fields(layer) -> tuple[str, ...]:
-    """The properties a tile carries (besides feature_id): the popup fields of a small layer — a large one's popup
-    fetches the feature by id — and the style's class field."""
-    class_field = [layer.style["class_field"]] if layer.style.get("class_field") else []
-    class_field += ["mode"] if layer.style.get("mode_colors") else []
-    large = services().engine.info(layer.id).large
-    fields = [] if large else list(layer.popup_fields)
-    return tuple(dict.fromkeys([*fields, *class_field]))
+    """The properties the layer's tiles carry (geo/tiles/fields.py: the same for the live encoder and the pyramid)."""
+    return layer_tile_fields(layer, services().engine.info(layer.id).large)
 
 
 @bp.get("/collections/<collection_id>/tiles/<tileMatrixSetId>/tilejson.json")
@@ -93,7 +88,7 @@ def tile_fields(layer) -> tuple[str, ...]:
 def tilejson(q, collection_id: str, tileMatrixSetId: str):
     layer, info = q.layer, services().engine.info(collection_id)
     west, south, east, north = info.bbox
-    minzoom = tile_minzoom(info.count, info.bbox)
+    minzoom = services().engine.tile_minzoom(collection_id, tile_fields(layer))
     template = _tiles_template(collection_id).replace("{tileMatrix}/{tileRow}/{tileCol}", "{z}/{y}/{x}")
     return jsonify({"tilejson": "3.0.0", "name": layer.title_en, "scheme": "xyz", "tiles": [template],
                     "minzoom": minzoom, "maxzoom": MAX_ZOOM, "bounds": [west, south, east, north],
@@ -108,11 +103,11 @@ def tilejson(q, collection_id: str, tileMatrixSetId: str):
            "tiles", COLLECTION, TMS_PARAM, *TILE, responses=ok("the tile", MVT))
 def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: str, tileCol: str):
     layer, svc = q.layer, services()
-    info, address = svc.engine.info(collection_id), tile_address(q, *TILE_NAMES)
-    check_address(address, info.bbox, tile_minzoom(info.count, info.bbox), collection_id)
+    info, address, fields = svc.engine.info(collection_id), tile_address(q, *TILE_NAMES), tile_fields(layer)
+    check_address(address, info.bbox, svc.engine.tile_minzoom(collection_id, fields), collection_id)
     key = ("mvt", collection_id, svc.data_version(), address)
 
-    data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, tile_fields(layer)))
+    data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, fields))
     cache = "no-cache" if layer.editable else TILE_CACHE_CONTROL  # an edit shows at once: revalidate by ETag
     return tile_response(data, MVT, cache)
 

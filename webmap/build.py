@@ -14,7 +14,7 @@ from geo.core.limits import MAX_ITEMS_LIMIT
 from geo.core.serialize import feature_collection
 from geo.query.downloads import DOWNLOADS
 from geo.store.layerinfo import LayerInfo
-from geo.tiles.mvt import tile_minzoom
+from geo.tiles.fields import tile_fields
 from layers import Layer
 from layers.raster_model import RasterLayer
 from webmap.analysis_panels import add_analysis_panels
@@ -154,6 +154,8 @@ class MapSource(Protocol):
 
     def info(self, layer_id: str) -> LayerInfo: ...
 
+    def tile_minzoom(self, layer_id: str, fields: tuple[str, ...]) -> int: ...
+
 
 def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) -> PlanLayer | TileOverlay:
     """A layer's overlay: vector tiles for a large layer; small ones embedded or fetched whole (under the embed
@@ -164,7 +166,7 @@ def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) 
         tiles = tile_template(layer.id, link)
         feature = unquote(link("collections.item", collection_id=layer.id, feature_id="{id}"))
         options |= {"title": layer.title(lang), "tiles": tiles, "feature_url": feature,
-                    "minzoom": tile_minzoom(info.count, info.bbox),
+                    "minzoom": source.tile_minzoom(layer.id, tile_fields(layer, info.large)),
                     "count": info.count, "labels": {"zoom_in": strings(lang)["tools"]["zoom_in"]}}
         return TileOverlay(layer.title(lang), options, show=show)
     if info.geometry_bytes <= EMBED_LIMIT_BYTES:

@@ -31,6 +31,9 @@ from geo.rasters.build import RasterBuildResult, build_rasters
 from geo.store import open_engine
 from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, layer_info, layers_table
 from geo.store.lock import build_lock, temp_name
+from geo.store.pyramids import Pyramids
+from geo.tiles.fields import tile_fields
+from geo.tiles.pyramid import PyramidSource, build_pyramid, pyramid_minzoom
 from layers import Layer, load_catalog
 
 LOGGER = logging.getLogger(__name__)
@@ -247,7 +250,30 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
         figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
         rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir, layers)
         loaded = load_engine(settings, list(layers), stamp, force)
+        build_pyramids(settings, layers, stamp, frames if rebuilt else {}, force)
     return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters, loaded)
+
+
+def build_pyramids(settings: Settings, layers: dict[str, Layer], stamp: str, frames: dict[str, gpd.GeoDataFrame],
+                   force: bool = False) -> list[str]:
+    """A tile pyramid (geo/tiles/pyramid.py) for every layer of at least `settings.pyramid_features` features, from
+    the built frames (or the GeoPackage), unless one built from this build's inputs with these properties is there."""
+    pyramids = Pyramids.of(settings)
+    facts = pyogrio.read_dataframe(settings.gpkg, layer=LAYERS_TABLE, read_geometry=False)
+    built = []
+    for row in facts.itertuples():
+        if row.layer_id not in layers or not pyramids.wanted(int(row.count)):
+            continue
+        source = PyramidSource(row.layer_id, f"build:{stamp}", 0, tile_fields(layers[row.layer_id], bool(row.large)))
+        existing = pyramids.open(row.layer_id)
+        if not force and existing is not None and existing.source == source:
+            continue
+        frame = frames.get(row.layer_id)
+        if frame is None:
+            frame = pyogrio.read_dataframe(settings.gpkg, layer=row.layer_id, columns=["feature_id", *source.fields])
+        build_pyramid(frame, pyramids.path(row.layer_id), source, pyramid_minzoom(tuple(json.loads(row.bbox))))
+        built.append(row.layer_id)
+    return built
 
 
 def load_engine(settings: Settings, layer_ids: list[str], stamp: str, force: bool) -> bool:

@@ -42,6 +42,10 @@ class Settings:
     database_replicas: tuple[str, ...] = ()  # postgresql://… hot standbys the reads go to (writes: database_url)
     cache_dir: Path | None = None  # a directory every worker and host shares for tiles and statistics (None: memory)
     cache_max_mb: float = 512.0  # the shared cache's bound; the least recently used entries are dropped beyond it
+    # tile pyramids (geo/tiles/pyramid.py): a layer of at least pyramid_features features gets one, built by tippecanoe
+    pyramid_dir: Path | None = None  # default: build_dir/pyramids (on PostGIS: a directory every worker shares)
+    pyramid_features: int = 50_000
+    pyramid_rebuild_edits: int = 100  # edits since a layer's pyramid after which it is rebuilt in the background
 
     @property
     def gpkg(self) -> Path:
@@ -50,6 +54,11 @@ class Settings:
     @property
     def workspace(self) -> Path:
         return Path(self.workspace_path) if self.workspace_path else self.data_dir / "workspace" / "workspace.gpkg"
+
+    @property
+    def pyramids(self) -> Path:
+        """Where the large layers' tile pyramids are (one MBTiles file per layer)."""
+        return Path(self.pyramid_dir) if self.pyramid_dir else self.build_dir / "pyramids"
 
     @property
     def build_dir(self) -> Path:
@@ -80,6 +89,10 @@ def _convert(name: str, value: Any) -> Any:
         return tuple(h.strip() for h in value.split(",") if h.strip())
     if name in ("proxy_hops", "work_slots"):
         return int(value)
+    if name in ("pyramid_features", "pyramid_rebuild_edits"):
+        return int(value)
+    if name == "pyramid_dir":
+        return Path(value)
     if name == "work_wait_seconds":
         return float(value)
     if name == "sql_all_layers" and isinstance(value, str):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pygeofilter import ast
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from geo.core.crs import WGS84
@@ -36,8 +36,10 @@ from geo.query.cql2 import filter_mask
 from geo.query.filters import SortKey, equality_mask, sort_frame
 from geo.query.sql import Dialect, SelectQuery, Table, matched, quote
 from geo.store.layerinfo import FIGURES_TABLE, META_TABLE, LayerInfo
+from geo.store.pyramids import EDIT_ACTIONS, Edits, Pyramids
 from geo.store.workspace import AUDIT, KEYS, AuditEntry
-from geo.tiles.mvt import TileAddress
+from geo.tiles.mvt import TileAddress, buffered_lonlat_bbox, empty_tile, patch_tile, tile_minzoom
+from geo.tiles.pyramid import Pyramid, PyramidSource, build_pyramid, pyramid_minzoom
 
 LOGGER = logging.getLogger(__name__)
 
@@ -283,8 +285,9 @@ class Engine(ABC):
 
     name: ClassVar[str]  # "gpkg" or "postgis": what the data version and the logs say it is
 
-    def __init__(self, built: LayerReader, imported: LayerReader):
-        self.built, self.imported = built, imported
+    def __init__(self, built: LayerReader, imported: LayerReader, pyramids: Pyramids):
+        self.built, self.imported, self.pyramids = built, imported, pyramids
+        self._tile_facts: dict[tuple, object] = {}  # per data version: layers' origins, edits since their pyramids
         self._version: Version | None = None
         self._workspace_lock = threading.Lock()
         self._workspace_open = False
@@ -387,8 +390,112 @@ class Engine(ABC):
     def first_id(self, layer_id: str) -> str | None:
         return self.reader(layer_id).first_id(layer_id)
 
+    # -- tiles: from the layer's pyramid where it has a current one, else encoded live
+
     def tile(self, layer_id: str, address: TileAddress, fields: tuple[str, ...]) -> bytes:
-        return self.reader(layer_id).tile(layer_id, address, fields)
+        """A vector tile of the layer: the pyramid's where one was built from the layer's data now with these
+        properties and holds the zoom; where edits since its build touch the tile, encoded live at the pyramid's
+        deepest zoom (which keeps every feature) and the pyramid's tile patched with the edited features above it (so
+        the tile thins out its features as its neighbours do); elsewhere encoded live."""
+        pyramid = self.current_pyramid(layer_id, fields)
+        if pyramid is None or not pyramid.holds(address):
+            return self.reader(layer_id).tile(layer_id, address, fields)
+        edits, stored = self.pyramid_edits(layer_id, pyramid), pyramid.tile(address)
+        if not edits.touch(buffered_lonlat_bbox(address)):
+            return stored if stored is not None else empty_tile(layer_id)
+        if address.z >= pyramid.maxzoom:
+            return self.reader(layer_id).tile(layer_id, address, fields)
+        return patch_tile(stored or empty_tile(layer_id), layer_id, address, set(edits.now), edits.frame(fields),
+                          fields)
+
+    def live_minzoom(self, layer_id: str) -> int:
+        """The zoom from which the live encoder serves the layer (an average tile holds few enough features)."""
+        info = self.info(layer_id)
+        return tile_minzoom(info.count, info.bbox)
+
+    def tile_minzoom(self, layer_id: str, fields: tuple[str, ...]) -> int:
+        """The layer's first zoom for tiles with `fields`: its pyramid's, when it has a current one, or the live
+        encoder's."""
+        pyramid = self.current_pyramid(layer_id, fields)
+        live = self.live_minzoom(layer_id)
+        return live if pyramid is None else min(live, pyramid.minzoom)
+
+    def current_pyramid(self, layer_id: str, fields: tuple[str, ...] | None = None) -> Pyramid | None:
+        """The layer's pyramid when it was built from the layer's data now (and with `fields`, when given)."""
+        pyramid = self.pyramids.open(layer_id)
+        if pyramid is None or (fields is not None and pyramid.source.fields != tuple(fields)):
+            return None
+        return pyramid if pyramid.source.origin == self._per_version(("origin", layer_id),
+                                                                      lambda: self.layer_origin(layer_id)) else None
+
+    def pyramid_edits(self, layer_id: str, pyramid: Pyramid) -> Edits:
+        """The layer's edits after its pyramid's build (read once per data version and pyramid); many of them start
+        a rebuild in the background."""
+        def read() -> Edits:
+            edits = self.edits_since(layer_id, pyramid.source.seq)
+            if len(edits.now) >= self.pyramids.rebuild_edits:
+                self.pyramids.start_rebuild(layer_id, lambda: self.rebuild_pyramid(layer_id, pyramid.source.fields))
+            return edits
+        return self._per_version(("edits", layer_id, id(pyramid)), read)
+
+    def _per_version(self, key: tuple, compute):
+        version = self.data_version()
+        if len(self._tile_facts) > 256:
+            self._tile_facts.clear()
+        found = self._tile_facts.get((version, *key))
+        if found is None:
+            found = self._tile_facts[(version, *key)] = compute()
+        return found
+
+    def layer_origin(self, layer_id: str) -> str:
+        """What the layer's features come from now, as a pyramid records it: the build (its fingerprint) for a
+        built layer, the import (its audit row) for an imported one."""
+        if layer_id in self.built.layer_ids:
+            return f"build:{self.build_info().get('fingerprint')}"
+        with self.read() as con:
+            seq = con.execute(select(func.max(AUDIT.c.seq)).where(AUDIT.c.collection == layer_id,
+                                                                   AUDIT.c.action == "import")).scalar()
+        return f"import:{seq}"
+
+    def audit_seq(self, layer_id: str) -> int:
+        """The last audit row of the layer (0 for a built layer, which no one edits)."""
+        if layer_id in self.built.layer_ids:
+            return 0
+        with self.read() as con:
+            return int(con.execute(select(func.max(AUDIT.c.seq)).where(AUDIT.c.collection == layer_id)).scalar() or 0)
+
+    def edits_since(self, layer_id: str, seq: int) -> Edits:
+        """The layer's feature changes recorded after audit row `seq`."""
+        if layer_id in self.built.layer_ids:
+            return Edits()
+        with self.read() as con:
+            rows = con.execute(select(AUDIT.c.feature_id, AUDIT.c.before, AUDIT.c.after).where(
+                AUDIT.c.collection == layer_id, AUDIT.c.seq > seq, AUDIT.c.action.in_(EDIT_ACTIONS))
+                .order_by(AUDIT.c.seq)).all()
+        return Edits.from_rows([tuple(r) for r in rows])
+
+    def make_pyramid(self, layer_id: str, frame: gpd.GeoDataFrame, fields: tuple[str, ...], seq: int) -> Pyramid:
+        """Build the layer's pyramid from `frame` (its features as of audit row `seq`) and open it."""
+        source = PyramidSource(layer_id, self.layer_origin(layer_id), seq, tuple(fields))
+        build_pyramid(frame, self.pyramids.path(layer_id), source, pyramid_minzoom(tuple(frame.total_bounds)))
+        return self.pyramids.open(layer_id)
+
+    def rebuild_pyramid(self, layer_id: str, fields: tuple[str, ...]) -> Pyramid:
+        """The layer's pyramid built again from its features now (the audit row read first: an edit written while
+        the features are read is answered live until the next rebuild)."""
+        seq = self.audit_seq(layer_id)
+        return self.make_pyramid(layer_id, self.layer_features(layer_id, fields), fields, seq)
+
+    def layer_features(self, layer_id: str, fields: tuple[str, ...]) -> gpd.GeoDataFrame:
+        """Every feature of an imported layer now (feature_id, `fields`, geometry), read from the workspace."""
+        schema = self.schema(layer_id)
+        names = ["feature_id", *[f for f in fields if f in schema]]
+        geometry = self.geometry_read(self.geometry_name(layer_id))
+        sql = f"SELECT {', '.join(quote(n) for n in names)}, {geometry} FROM {self.feature_table(layer_id)}"
+        with self.read() as con:
+            rows = con.exec_driver_sql(sql).all()
+        geoms = [self.decode_geometry(r[-1]) for r in rows]
+        return gpd.GeoDataFrame(pd.DataFrame([r[:-1] for r in rows], columns=names), geometry=geoms, crs=WGS84)
 
     def plan_figures(self) -> pd.DataFrame:
         return self.built.plan_figures()

@@ -29,6 +29,7 @@ from geo.query.sqlite import ENVELOPE_BYTES, SQL_FUNCTIONS, SQLiteDialect, gpkg_
 from geo.store.base import Engine, LayerReader, Version, rows_frame, with_schema_types
 from geo.store.layerinfo import LAYERS_TABLE, LayerInfo
 from geo.store.lock import build_lock, temp_name
+from geo.store.pyramids import Pyramids
 from geo.store.sqlite import GeoPackage, sqlite_stamp
 from geo.store.workspace import JOBS, LAYER_FACTS, create_tables, job_query, now_iso
 from geo.tiles.mvt import TileAddress, buffered_lonlat_bbox, encode_tile
@@ -166,7 +167,7 @@ class GeoPackageEngine(Engine):
                                  connect_args={"timeout": SQLITE_BUSY_SECONDS, "isolation_level": None})
         event.listen(self.sql, "connect", register_st_functions)
         super().__init__(GeoPackageReader(settings.gpkg, layer_ids, settings.sql_all_layers),
-                         GeoPackageReader(self.workspace_path, [], settings.sql_all_layers))
+                         GeoPackageReader(self.workspace_path, [], settings.sql_all_layers), Pyramids.of(settings))
 
     def _open_workspace(self) -> None:
         path = self.workspace_path

@@ -37,6 +37,7 @@ from geo.query.postgis import PostGISDialect
 from geo.query.sql import SelectQuery, Table, quote
 from geo.store.base import Engine, LayerReader, Version, rows_frame
 from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo
+from geo.store.pyramids import Pyramids
 from geo.store.routing import ROUTE, UNKNOWN_POSITION, Replicas, needed_position, note_written, parse_lsn
 from geo.store.workspace import AUDIT, JOBS, LAYERS, create_tables, job_query, now_iso
 from geo.tiles.mvt import BUFFER, EXTENT, TileAddress, empty_tile
@@ -339,7 +340,8 @@ class PostGISEngine(Engine):
                                  execution_options={"schema_translate_map": {None: self.workspace_schema}})
         self.replicas = Replicas(settings.database_replicas)  # reads go to them (geo/store/routing.py)
         super().__init__(PostGISReader(self.url, self.db_schema, layer_ids, BUILT_POOL, self.replicas),
-                         PostGISReader(self.url, self.workspace_schema, [], WORKSPACE_POOL, self.replicas))
+                         PostGISReader(self.url, self.workspace_schema, [], WORKSPACE_POOL, self.replicas),
+                         Pyramids.of(settings))
 
     def _open_workspace(self) -> None:
         """Create what is missing (schema, tables, append-only triggers, the readers' tables); one creator at a time,

@@ -73,6 +73,10 @@ class MBTiles:
             raise SourceError(f"basemap {self.path}: not an MBTiles file ({exc})") from exc
         return {str(k): str(v) for k, v in rows}
 
+    def metadata(self) -> dict[str, str]:
+        """The file's metadata table (name → value)."""
+        return self._metadata()
+
     def _read_info(self) -> BasemapInfo:
         meta = self._metadata()
         fmt = meta.get("format", "").lower()

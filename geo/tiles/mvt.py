@@ -14,6 +14,7 @@ import mapbox_vector_tile
 import morecantile
 import numpy as np
 import shapely
+import shapely.geometry
 from pyproj import Transformer
 
 from geo.core.errors import NotFoundError
@@ -74,15 +75,33 @@ def tile_geometries(frame: gpd.GeoDataFrame, tile: TileAddress) -> np.ndarray:
 
 def encode_tile(layer_id: str, frame: gpd.GeoDataFrame, tile: TileAddress, fields: tuple[str, ...]) -> bytes:
     """The MVT bytes of one tile; a tile without features is a valid empty tile."""
+    return encode_features(layer_id, tile_features(frame, tile, fields))
+
+
+def tile_features(frame: gpd.GeoDataFrame, tile: TileAddress, fields: tuple[str, ...]) -> list[dict]:
+    """The frame's features as the encoder takes them: geometry in tile units, feature_id and `fields`."""
     geoms = tile_geometries(frame, tile) if len(frame) else np.array([], dtype=object)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) if len(geoms) else np.array([], dtype=bool)
     columns = [c for c in ("feature_id", *fields) if c in frame.columns]
     records = frame.loc[keep, columns].to_dict(orient="records") if len(geoms) else []
-    features = [{"geometry": g, "properties": {k: _tile_value(v) for k, v in rec.items() if _tile_value(v) is not None}}
-                for g, rec in zip(geoms[keep], records, strict=True)]
+    return [{"geometry": g, "properties": {k: _tile_value(v) for k, v in rec.items() if _tile_value(v) is not None}}
+            for g, rec in zip(geoms[keep], records, strict=True)]
+
+
+def encode_features(layer_id: str, features: list[dict]) -> bytes:
     return mapbox_vector_tile.encode([{"name": layer_id, "features": features}],
                                      default_options={"extents": EXTENT, "y_coord_down": True,
                                                       "check_winding_order": False})
+
+
+def patch_tile(data: bytes, layer_id: str, tile: TileAddress, replaced: set[str], frame: gpd.GeoDataFrame,
+               fields: tuple[str, ...]) -> bytes:
+    """A stored tile with the features `replaced` names taken out and `frame` (their state now, deleted ones
+    absent) encoded in: a tile of a pyramid that edits touched."""
+    stored = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True}).get(layer_id, {})
+    kept = [{"geometry": shapely.geometry.shape(f["geometry"]), "properties": f["properties"]}
+            for f in stored.get("features", []) if str(f["properties"].get("feature_id")) not in replaced]
+    return encode_features(layer_id, kept + tile_features(frame, tile, fields))
 
 
 def empty_tile(layer_id: str) -> bytes:
