@@ -271,7 +271,7 @@ def map_data(layer: Layer, geojson: dict, lang: str) -> dict:
     labels = {"fields": {f: field_label(f, lang) for f in layer.popup_fields}, "plan": text["plan"],
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
               "schematic_note": text["schematic_note"], "values": values}
-    return {"features": geojson, "style": layer_style(layer), "base": base_geojson(services(), lang),
+    return {"features": geojson, "style": layer_style(layer, services()), "base": base_geojson(services(), lang),
             "popup": {"fields": list(layer.popup_fields), "labels": labels,
                       "title_field": "name_en" if lang == "en" else "name_zh"}}
 

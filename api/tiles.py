@@ -11,6 +11,7 @@ from api.core.paths import COLLECTION
 from api.core.services import services
 from api.core.tiles import tile_address, tile_params, tile_response
 from api.core.urls import absolute_url
+from geo.tiles.fields import tile_fields as layer_tile_fields
 from geo.tiles.mvt import (
     MAX_ZOOM,
     TMS,
@@ -79,13 +80,8 @@ def geometry_dimension(geometry: str) -> int:
 
 
 def tile_fields(layer) -> tuple[str, ...]:
-    """The properties a tile carries (besides feature_id): the popup fields of a small layer — a large one's popup
-    fetches the feature by id — and the style's class field."""
-    class_field = [layer.style["class_field"]] if layer.style.get("class_field") else []
-    class_field += ["mode"] if layer.style.get("mode_colors") else []
-    large = services().engine.info(layer.id).large
-    fields = [] if large else list(layer.popup_fields)
-    return tuple(dict.fromkeys([*fields, *class_field]))
+    """The properties a collection's tiles carry besides feature_id (geo/tiles/fields.py)."""
+    return layer_tile_fields(layer, services().engine.info(layer.id).large)
 
 
 @bp.get("/collections/<collection_id>/tiles/<tileMatrixSetId>/tilejson.json")

@@ -88,8 +88,8 @@ def static_map(site, zones: dict[str, gpd.GeoDataFrame], svc: Services, lang: st
     """The SVG map of the report: county and city outlines, the zones in their layers' colours, the site."""
     t = report_text(lang)
     base = base_frames(svc)
-    layers = [SvgLayer(list(frame.geometry), svg_style(layer_style(layer), fill=False)) for layer, frame in base]
-    layers += [SvgLayer(list(frame.geometry), svg_style(layer_style(svc.catalog[layer_id])))
+    layers = [SvgLayer(list(frame.geometry), svg_style(layer_style(layer, svc), fill=False)) for layer, frame in base]
+    layers += [SvgLayer(list(frame.geometry), svg_style(layer_style(svc.catalog[layer_id], svc)))
                for layer_id, frame in zones.items()]
     layers.append(SvgLayer([site], svg_style(SITE_STYLE, hatch=True)))
     extent = map_extent(site)
@@ -134,9 +134,9 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
                 "accuracy": code_label("accuracy", lay.accuracy, lang)}
                for lay in used_layers(svc, list(zones), list(report["nearest_venues"]))]
     legend = [_legend_entry(t["site"], SITE_STYLE, "site")]
-    legend += [_legend_entry(cat[i].title(lang), layer_style(cat[i]), "area", cat[i].accuracy == "schematic")
+    legend += [_legend_entry(cat[i].title(lang), layer_style(cat[i], svc), "area", cat[i].accuracy == "schematic")
                for i in zones]
-    legend += [_legend_entry(t["city"] if layer.boundary_level == "city" else t["county"], layer_style(layer), "line")
+    legend += [_legend_entry(t["city"] if layer.boundary_level == "city" else t["county"], layer_style(layer, svc), "line")
                for layer, _ in reversed(base_frames(svc))]
     area = {"planar": report["area_km2"], "geodesic": round(position.geodesic_km2, 4),
             "sphere": round(position.sphere_km2, 4), "polygonal": position.planar_km2 > 0}
@@ -147,9 +147,9 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False) -
     screen_map = None if pdf else {
         "site": shapely.geometry.mapping(geom), "site_style": SITE_STYLE, "name_key": name_key,
         "pdf_url": url_for("analysis.analysis_site", f="pdf", lang=lang),
-        "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i]),
+        "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i], svc),
                     "data": feature_collection(frame)} for i, frame in zones.items()],
-        "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),
+        "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer, svc),
                   "data": feature_collection(frame)} for layer, frame in base_frames(svc)]}
     page = render("site_report.html", title=t["site_title"], t=t, lang=lang, pdf=pdf, report=report,
                   schematic_word=text["schematic"], repaired=repair_reason(report.get("note")), zones=zone_rows, hubs=hubs, nearest=nearest, sources=sources,

@@ -66,7 +66,7 @@ def catalog_entry(request: ImportRequest, frame: gpd.GeoDataFrame) -> dict:
             "access": request.access, "editable": request.editable,
             "source": {"builder": "import", "name": request.source_name, "licence": request.licence},
             "plan_refs": [{"clause": request.plan_ref}],
-            "style": {"color": request.color, "weight": 2, "fillOpacity": 0.25},
+            "style": {"color": request.color, "weight": 2, "fill_opacity": 0.25},
             "popup_fields": [*fields[:MAX_POPUP_FIELDS], *PROVENANCE]}
 
 
