@@ -70,6 +70,8 @@ def collection_links(layer_id: str) -> list[dict]:
     ]
     links.append({"rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": JSON,
                   "title": "vector tilesets", "href": absolute_url("tiles.tilesets", collection_id=layer_id)})
+    links.append({"rel": "http://www.opengis.net/def/rel/ogc/1.0/styles", "type": JSON, "title": "styles",
+                  "href": absolute_url("styles.styles", collection_id=layer_id)})  # OGC API – Styles (issue 23)
     for fmt, spec in DOWNLOADS.items():
         links.append({"rel": "enclosure", "type": spec.media_type, "title": f"download every feature ({spec.label})",
                       "href": absolute_url(".items", collection_id=layer_id, f=fmt)})

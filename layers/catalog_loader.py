@@ -257,6 +257,12 @@ def parse_style(entry: _Entry) -> Style:
                  maxzoom=maxzoom, **extra)
 
 
+def style_from_mapping(source: str, data: Any) -> Style:
+    """A style mapping from elsewhere than a catalog file (the styles API), validated the same way; CatalogError
+    names `source` and the field."""
+    return parse_style(_Entry(source, dict(data) if isinstance(data, dict) else data, "style."))
+
+
 def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     """Validate one catalog mapping and return its Layer."""
     entry = _Entry(file, data)

@@ -69,6 +69,25 @@ class Style:
         """The feature properties drawing needs: the classified field and the label field."""
         return tuple(dict.fromkeys(f for f in (self.field, self.label_field) if f))
 
+    def declared(self) -> dict:
+        """The style as declared (the catalog's `style:` mapping, JSON-ready): what the styles API reads and writes."""
+        out: dict = {"kind": self.kind, **self.symbol}
+        if self.field:
+            out["field"] = self.field
+        if self.kind == "categorized":
+            if self.classes:
+                out["classes"] = [_class_mapping(c, True) for c in self.classes]
+            if self.palette:
+                out["palette"] = self.palette
+            if self.other:
+                out["other"] = _class_mapping(self.other, False)
+        if self.kind == "graduated":
+            out |= {"method": self.method, "count": self.count, "ramp": list(self.ramp)}
+            if self.method == "breaks":
+                out["breaks"] = list(self.breaks)
+        extra = (("label_field", self.label_field), ("minzoom", self.minzoom), ("maxzoom", self.maxzoom))
+        return out | {k: v for k, v in extra if v is not None}
+
     def declared_classes(self) -> tuple[StyleClass, ...]:
         """Categorized: the declared classes, then the palette's codes not declared."""
         if self.palette is None:
@@ -138,6 +157,12 @@ class Style:
         """The colour a feature with this value of `field` is drawn in."""
         found = self.class_of(value)
         return found.color if found else self.color
+
+
+def _class_mapping(cls: StyleClass, with_value: bool) -> dict:
+    out = {"value": cls.value} if with_value else {}
+    out["color"] = cls.color
+    return out | {k: v for k, v in (("label_zh", cls.label_zh), ("label_en", cls.label_en)) if v}
 
 
 def _text(value: object) -> str | None:

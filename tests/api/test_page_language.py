@@ -68,6 +68,7 @@ WORDS = frozenset({
     "Chinagoods", "RCEP", "GDP", "R&D", "f=json", "URI", "ISO3",
     "MB", "UTC", "GCJ-02", "prj", "cpg", "CSRF", "Cookie", "ETag", "If-Match", "Location", "PUT", "PATCH", "DELETE", "GBK", "GB18030", "KML", "KMZ",
 })
+WORDS |= {"Styles", "MapLibre", "GL", "SLD", "f=mapbox", "f=sld"}  # OGC API – Styles and its formats (issue 23)
 # data texts held in both languages: a Chinese page shows their Chinese half (names and verbatim quotes excepted)
 DATA_TEXTS = frozenset({
     "source", "status_source", "reported_source", "published_length_source", "published_days_source",
