@@ -113,6 +113,16 @@ def _filter(rule: ET.Element, style: Style, cls) -> None:
         _comparison(node, op, style.field, value)
 
 
+def _not_a_class(parent: ET.Element, style: Style) -> None:
+    """The other class's filter: a value that is none of the classes' (an explicit filter, not an ElseFilter:
+    QGIS 3.22 reads a rule with an ElseFilter as one matching every feature)."""
+    node = _ogc(parent, "Not")
+    if len(style.classes) > 1:
+        node = _ogc(node, "Or")
+    for cls in style.classes:
+        _comparison(node, "PropertyIsEqualTo", style.field, cls.value)
+
+
 def _scales(rule: ET.Element, style: Style) -> None:
     if style.maxzoom is not None:
         _se(rule, "MinScaleDenominator", f"{ZOOM0_SCALE / 2 ** style.maxzoom:.4f}")
@@ -170,7 +180,8 @@ def _label_rule(parent: ET.Element, style: Style) -> None:
 
 
 def sld_document(layer: Layer, style: Style, lang: str = "zh") -> bytes:
-    """The style as an SLD 1.1 StyledLayerDescriptor (one rule per class, the other class an ElseFilter)."""
+    """The style as an SLD 1.1 StyledLayerDescriptor: one rule per class, the other class (a value of none of them)
+    and the features without a value (base colour)."""
     for prefix, uri in (("sld", SLD_NS), ("se", SE_NS), ("ogc", OGC_NS), ("xlink", XLINK_NS), ("xsi", XSI_NS)):
         ET.register_namespace(prefix, uri)
     root = ET.Element(f"{{{SLD_NS}}}StyledLayerDescriptor", {"version": "1.1.0",
@@ -191,12 +202,17 @@ def sld_document(layer: Layer, style: Style, lang: str = "zh") -> bytes:
         _filter(rule, style, cls)
         _scales(rule, style)
         _symbolizer(rule, layer.geometry, cls.color, style)
-    if style.kind != "single":
-        other = style.other.color if style.other else style.color
-        rule = _rule(fts, "other", style.other_class().label(lang))
-        _se(rule, "ElseFilter")
+    if style.kind == "categorized" and style.other is not None and style.classes:
+        rule = _rule(fts, "other", style.other.label(lang))
+        _not_a_class(_ogc(rule, "Filter"), style)
         _scales(rule, style)
-        _symbolizer(rule, layer.geometry, other, style)
+        _symbolizer(rule, layer.geometry, style.other.color, style)
+    if style.kind != "single":
+        rule = _rule(fts, "no_value", "—")
+        null = _ogc(_ogc(rule, "Filter"), "PropertyIsNull")
+        ET.SubElement(null, f"{{{OGC_NS}}}PropertyName").text = style.field
+        _scales(rule, style)
+        _symbolizer(rule, layer.geometry, style.color, style)
     if style.label_field:
         _label_rule(fts, style)
     ET.indent(root)

@@ -70,12 +70,14 @@ def test_the_sld_has_a_rule_per_class_and_the_other_class(service):
     assert resp.status_code == 200 and resp.mimetype == "application/vnd.ogc.sld+xml"
     root = ET.fromstring(resp.data)
     rules = root.findall(f".//{SE}Rule")
-    values = [r.find(f".//{OGC}Literal").text for r in rules if r.find(f"{OGC}Filter") is not None]
+    values = [r.find(f"{OGC}Filter/{OGC}PropertyIsEqualTo/{OGC}Literal").text for r in rules
+              if r.find(f"{OGC}Filter/{OGC}PropertyIsEqualTo") is not None]
     with app.app_context():
         from api.core.services import services
 
         modes = set(services().engine.frame("corridors")["mode"])
-    assert set(values) == modes and rules[-1].find(f"{SE}ElseFilter") is not None
+    assert set(values) == modes and len(values) == len(modes)
+    assert rules[-1].find(f"{OGC}Filter/{OGC}PropertyIsNull/{OGC}PropertyName").text == "mode"
     rail = next(r for r in rules if r.find(f".//{OGC}Literal") is not None and r.find(f".//{OGC}Literal").text == "rail")
     assert rail.find(f".//{SE}LineSymbolizer/{SE}Stroke/{SE}SvgParameter[@name='stroke']").text == "#c2255c"
     assert rail.find(f"{SE}Description/{SE}Title").text == "rail"
