@@ -41,7 +41,7 @@ def _legend(html: str) -> dict:
 
 def test_the_qc_report_proposes_the_landuse_palette(landuse):
     _, body = landuse
-    report = body.get("qc_report") or body.get("report") or body
+    report = body["report"]
     assert report["style"] == {"kind": "categorized", "field": CODE_FIELD, "palette": "landuse"}
     message = next(m for m in report["messages"] if m["code"] == "palette_style")
     assert "附录B" in message["zh"] and CODE_FIELD in message["en"]
@@ -77,3 +77,18 @@ def test_the_tiles_carry_the_class_field(landuse, tmp_path):
     assert len(decoded) == len(LANDUSE_PARCELS)
     for fid, code in zip(decoded["feature_id"], decoded[CODE_FIELD], strict=True):
         assert codes[fid] == code
+
+
+def test_the_importer_may_decline_the_palette(landuse, tmp_path):
+    app, _ = landuse
+    token = app.extensions["yiwu"].accounts.add_user("lu_editor2", "editor", actor="test")
+    upload = landuse_gpkg(tmp_path)
+    with upload.open("rb") as fh:
+        resp = app.test_client().post("/imports", headers={"Authorization": f"Bearer {token}"},
+                                      data={**FORM, "id": "landuse_plain", "no_palette_style": "on",
+                                            "file": (fh, upload.name)}, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["report"]["style"]["palette"] == "landuse"  # still proposed in the report
+    style = app.test_client().get("/collections/landuse_plain/styles/default?f=json").get_json()
+    assert style["kind"] == "single"
+    assert app.test_client().get(f"/collections/{LAYER}/styles/default?f=json").get_json()["palette"] == "landuse"
