@@ -14,7 +14,7 @@ from flask import url_for
 
 from api.core.identity import with_csrf_meta
 from api.core.services import Services
-from api.html.mapdata import base_frames, layer_style
+from api.html.mapdata import base_frames, layer_style, layer_theme
 from api.html.render import render
 from api.html.text import clause_label, code_label, one_language, other_lang, page_words
 from geo.analysis.site import check_site_geometry
@@ -84,13 +84,25 @@ def _legend_entry(title: str, style: dict, kind: str, schematic: bool = False) -
             "dashed": bool(style.get("dash_array")), "kind": kind, "schematic": schematic}
 
 
+def class_layers(layer: Layer, frame: gpd.GeoDataFrame, svc: Services) -> list[SvgLayer]:
+    """A zone layer's touched features in the SVG map: one group per class colour of its style (the map pages')."""
+    style, theme = layer_style(layer, svc), layer_theme(layer, svc)
+    if theme.kind == "single" or theme.field not in frame.columns:
+        return [SvgLayer(list(frame.geometry), svg_style(style))]
+    groups: dict[str, list] = {}
+    for geometry, value in zip(frame.geometry, frame[theme.field], strict=True):
+        groups.setdefault(theme.color_of(value), []).append(geometry)
+    key = "fill_color" if layer.geometry == "polygon" else "color"
+    return [SvgLayer(geoms, svg_style({**style, key: color})) for color, geoms in groups.items()]
+
+
 def static_map(site, zones: dict[str, gpd.GeoDataFrame], svc: Services, lang: str) -> str:
     """The SVG map of the report: county and city outlines, the zones in their layers' colours, the site."""
     t = report_text(lang)
     base = base_frames(svc)
     layers = [SvgLayer(list(frame.geometry), svg_style(layer_style(layer, svc), fill=False)) for layer, frame in base]
-    layers += [SvgLayer(list(frame.geometry), svg_style(layer_style(svc.catalog[layer_id], svc)))
-               for layer_id, frame in zones.items()]
+    layers += [svg_layer for layer_id, frame in zones.items()
+               for svg_layer in class_layers(svc.catalog[layer_id], frame, svc)]
     layers.append(SvgLayer([site], svg_style(SITE_STYLE, hatch=True)))
     extent = map_extent(site)
     city = next((frame for layer, frame in base if layer.boundary_level == "city"), None)

@@ -1,6 +1,6 @@
 """A GeoPackage of parcels coded by the 用地用海分类指南, imported through POST /imports: its QC report proposes the
 land-use palette, the layer is drawn in the classification's colours (the planner map's overlay and legend: the classes
-present, the unknown code in the other class), and its vector tiles carry the class field (GDAL's MVT driver)."""
+present, the unknown code in the other class; the site report's map), and its vector tiles carry the class field (GDAL's MVT driver)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import re
 import morecantile
 import pyogrio
 import pytest
-from landuse_fixtures import CODE_FIELD, LANDUSE_PARCELS, hex_of, landuse_gpkg
+import shapely
+from import_fixtures import GK
+from landuse_fixtures import CODE_FIELD, LANDUSE_PARCELS, hex_of, landuse_gpkg, parcel_square
+from pyproj import Transformer
 
 from server import create_app
 
@@ -18,6 +21,7 @@ LAYER = "landuse_parcels"
 FORM = {"id": LAYER, "title_zh": "用地用海现状（测试）", "title_en": "Land use (test)", "role": "zone",
         "plan_ref": "§5", "id_field": "地块编号", "access": "public"}
 TMS = morecantile.tms.get("WebMercatorQuad")
+TO_WGS84 = Transformer.from_crs(GK, 4326, always_xy=True)
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +96,15 @@ def test_the_importer_may_decline_the_palette(landuse, tmp_path):
     style = app.test_client().get("/collections/landuse_plain/styles/default?f=json").get_json()
     assert style["kind"] == "single"
     assert app.test_client().get(f"/collections/{LAYER}/styles/default?f=json").get_json()["palette"] == "landuse"
+
+
+def test_the_site_report_map_draws_the_parcels_in_their_class_colours(landuse):
+    app, _ = landuse
+    corners = [TO_WGS84.transform(x, y) for i in range(3) for x, y in parcel_square(i).exterior.coords]
+    lons, lats = zip(*corners, strict=True)
+    site = json.loads(shapely.to_geojson(shapely.box(min(lons) - 0.001, min(lats) - 0.001, max(lons) + 0.001,
+                                                     max(lats) + 0.001)))
+    page = app.test_client().post("/analysis/site?f=html", json=site).get_data(as_text=True)
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    for _pid, _code, _name, rgb, _row in LANDUSE_PARCELS[:3]:
+        assert f'fill="{hex_of(rgb)}"' in svg, rgb
