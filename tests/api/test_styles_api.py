@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -17,11 +18,19 @@ from server import create_app
 SE, OGC = "{http://www.opengis.net/se}", "{http://www.opengis.net/ogc}"
 
 
+pytestmark = pytest.mark.engines  # the style table and its audit row are written by each engine
+
+
 @pytest.fixture(scope="module")
-def service(tmp_path_factory, data_dir):
-    """The app over the built data with its own workspace and a user of each role."""
-    tmp = tmp_path_factory.mktemp("styles_api")
-    app = create_app({"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"})
+def service(request, tmp_path_factory, data_dir, backend):
+    """The app over the built data with its own workspace (a GeoPackage, or a fresh PostGIS schema) and a user of
+    each role."""
+    tmp = tmp_path_factory.mktemp(f"styles_api_{backend}")
+    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
+    if backend == "postgis":
+        settings |= {"database_url": request.getfixturevalue("postgis_data"),
+                     "workspace_schema": f"ws_styles_{uuid.uuid4().hex[:8]}"}
+    app = create_app(settings)
     accounts = app.extensions["yiwu"].accounts
     tokens = {role: accounts.add_user(f"st_{role}", role, actor="test") for role in ("viewer", "editor", "admin")}
     return app, {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()}
