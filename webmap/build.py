@@ -71,7 +71,7 @@ def layer_options(layer: Layer, lang: str, link: Link, style: Style | None = Non
     resolved on its data, webmap/styles.py). The popup shows the page language's one of a `_zh`/`_en` pair of
     fields (both names: the other one as a row)."""
     text = strings(lang)
-    style = page_style(style or layer.style.resolve([]), layer.geometry)
+    style = page_style(style or layer.style, layer.geometry)  # unresolved: the declared classes
     fields = list(layer.popup_fields)
     labels = {"fields": {f: text["fields"].get(f, f) for f in fields}, "plan": text["plan"],
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
@@ -94,7 +94,7 @@ def download_links(layer_id: str, link: Link) -> list[dict]:
 
 def legend_entry(layer: Layer, lang: str, style: Style | None = None) -> dict:
     """A layer's legend row: its symbol, and the classes its data has (`style` resolved, webmap/styles.py)."""
-    style = style or layer.style.resolve([])
+    style = style or layer.style
     entry = {"id": layer.id, "title": layer.title(lang), "geometry": layer.geometry,
              "color": style.color, "fill": style.get("fill_color"),
              "dashed": bool(style.get("dash_array")), "schematic": layer.accuracy == "schematic"}
