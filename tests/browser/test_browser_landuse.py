@@ -99,9 +99,11 @@ def test_three_parcels_are_drawn_and_listed_in_their_class_colours(site, width, 
             click_at(driver, x, y)
             popup = wait_popup(driver)
             choices = popup.find_elements(By.CSS_SELECTOR, f".yiwu-chooser-item[data-layer={LAYER}]")
-            if choices:
+            if choices:  # the parcels lie in the second ring's zone too: its chooser, then the parcel's popup
                 choices[0].click()
-                WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup"))
+                # the chooser fades out for 200 ms while still in the page: the parcel's popup is read once it is gone
+                WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup")
+                                               and not d.find_elements(By.CSS_SELECTOR, ".yiwu-chooser-popup"))
                 popup = wait_popup(driver)
             assert name in popup.text and code in popup.text, (pid, popup.text)
             screenshot(driver, f"landuse_{width}x{height}_{pid}")
