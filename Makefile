@@ -10,6 +10,9 @@ PORT ?= 8000
 APT_SETUP := nodejs npm libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
 # poppler-utils: pdftotext reads the site report's PDF in tests/analysis/test_site_report.py
 APT_TEST := chromium chromium-driver fonts-noto-cjk gdal-bin postgresql-15-postgis-3 poppler-utils
+# QGIS 3.22 (headless) loads a layer from our OGC API Features with its SLD from OGC API – Styles
+# (tests/api/test_qgis_styles.py; about 80 s and 230 packages to install on a fresh Debian 12)
+APT_TEST += python3-qgis qgis-providers
 # flake hunting (make flakes): stress-ng keeps both cores busy while the tests run again and again
 APT_FLAKES := stress-ng
 # the benchmarks: wrk for concurrent load; Debian python3 with GDAL bindings for the peer pygeoapi (its own venv)

@@ -116,9 +116,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_admission(app, settings)  # at most work_slots requests compute at once; /healthz never waits
     register_identity(app)  # who is asking, before any view reads the catalog
     app.before_request(take_snapshot)  # the data version read once; every read of the request answers from it
-    from api import analysis, audit, auth, basemap, collections, edit, imports, ogc, pages, plan, rasters, tiles
+    from api import analysis, audit, auth, basemap, collections, edit, imports, ogc, pages, plan, rasters, styles, tiles
 
-    for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit):
+    for module in (pages, collections, edit, tiles, ogc, plan, analysis, rasters, basemap, auth, imports, audit,
+                   styles):
         app.register_blueprint(module.bp)
     from api import batch, processes  # issue 24
 

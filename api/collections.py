@@ -70,6 +70,8 @@ def collection_links(layer_id: str) -> list[dict]:
     ]
     links.append({"rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", "type": JSON,
                   "title": "vector tilesets", "href": absolute_url("tiles.tilesets", collection_id=layer_id)})
+    links.append({"rel": "http://www.opengis.net/def/rel/ogc/1.0/styles", "type": JSON, "title": "styles",
+                  "href": absolute_url("styles.styles", collection_id=layer_id)})  # OGC API – Styles (issue 23)
     for fmt, spec in DOWNLOADS.items():
         links.append({"rel": "enclosure", "type": spec.media_type, "title": f"download every feature ({spec.label})",
                       "href": absolute_url(".items", collection_id=layer_id, f=fmt)})
@@ -271,7 +273,7 @@ def map_data(layer: Layer, geojson: dict, lang: str) -> dict:
     labels = {"fields": {f: field_label(f, lang) for f in layer.popup_fields}, "plan": text["plan"],
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
               "schematic_note": text["schematic_note"], "values": values}
-    return {"features": geojson, "style": layer_style(layer), "base": base_geojson(services(), lang),
+    return {"features": geojson, "style": layer_style(layer, services()), "base": base_geojson(services(), lang),
             "popup": {"fields": list(layer.popup_fields), "labels": labels,
                       "title_field": "name_en" if lang == "en" else "name_zh"}}
 

@@ -50,6 +50,8 @@ FIELDS = {  # form field -> (required, JSON schema)
     "y_field": (False, {"type": "string", "maxLength": 100}),
     "wkt_field": (False, {"type": "string", "maxLength": 100}),
     "no_repair": (False, {"type": "string", "enum": ["on", "true"]}),
+    # draw the layer in one colour even when a field holds a classification's codes (issue 23)
+    "no_palette_style": (False, {"type": "string", "enum": ["on", "true"]}),
 }
 UPLOAD_BODY = Body(f"the file (GeoPackage, zipped Shapefile, GeoJSON, FlatGeobuf, KML/KMZ or CSV; at most "
                    f"{MAX_FILE_BYTES:,} bytes) and what the layer is",
@@ -72,7 +74,8 @@ def _field(name: str) -> str | None:
 def _request_and_options(file_name: str) -> tuple[ImportRequest, ImportOptions]:
     f = {name: _field(name) for name in FIELDS}
     layer_request = ImportRequest(f["id"], f["title_zh"], f["title_en"], f["role"], f["plan_ref"], file_name,
-                                  f["licence"] or "office data", f["accuracy"], f["group"], f["access"] or "internal")
+                                  f["licence"] or "office data", f["accuracy"], f["group"], f["access"] or "internal",
+                                  proposed_style=not f["no_palette_style"])
     options = ImportOptions(crs=f["crs"], gcj02=bool(f["gcj02"]), encoding=f["encoding"], layer=f["layer"],
                             id_field=f["id_field"], x_field=f["x_field"], y_field=f["y_field"],
                             wkt_field=f["wkt_field"], repair=not f["no_repair"])

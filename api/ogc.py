@@ -14,6 +14,7 @@ from api.edit import CONFORMANCE as EDIT_CONFORMANCE
 from api.html.render import render
 from api.html.text import html_links, other_lang, page_words
 from api.processes import CONFORMANCE as PROCESSES_CONFORMANCE
+from api.styles import CONFORMANCE as STYLES_CONFORMANCE
 from api.tiles import CONFORMANCE as TILES_CONFORMANCE
 from geo.core.limits import MAX_BODY_BYTES, MAX_ITEMS_LIMIT, MAX_JSON_NESTING, MAX_VERTICES, MAX_ZONES
 from geo.query.cql2 import MAX_FILTER_CHARS, MAX_FILTER_NESTING, MAX_FILTER_PREDICATES
@@ -44,6 +45,7 @@ CONFORMANCE: tuple[str, ...] = (
     *TILES_CONFORMANCE,
     *EDIT_CONFORMANCE,
     *PROCESSES_CONFORMANCE,  # issue 24
+    *STYLES_CONFORMANCE,
 )
 LANDING_F = formats("json", "html", description="json: the landing document; html: the overview map. Without it, "
                     "JSON when the Accept header does not name HTML (curl, OGC clients), else the map")

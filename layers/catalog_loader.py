@@ -27,12 +27,16 @@ from layers.model import (
     PlanRef,
     SourceFile,
 )
+from layers.palettes import PALETTES
 from layers.registry import Catalog
+from layers.style import BREAK_METHODS, MAX_CLASSES, MAX_ZOOM, STYLE_KINDS, SYMBOL_KEYS, Style, StyleClass
 
 LOGGER = logging.getLogger(__name__)
 DEFAULT_CATALOG_DIR = Path(__file__).parent / "catalog"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 _CLAUSE_RE = re.compile(r"^(§\d{1,2}|clause 3)$")
+_COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+_LEGACY_SYMBOL_KEYS = {"fillOpacity": "fill_opacity"}  # imports made before the style model wrote this
 _KNOWN_CRS = ("EPSG:4326", "OGC:CRS84", "EPSG:4490", "EPSG:4549", "GCJ-02")
 
 
@@ -163,6 +167,102 @@ def _summary_distances(entry: _Entry, role: str) -> MappingProxyType:
     return MappingProxyType(dict(raw))
 
 
+def _color(entry: _Entry, name: str, default: Any = ...) -> str:
+    value = entry.get(name, str, default)
+    if value is not None and not _COLOR_RE.match(value):
+        raise entry.fail(name, f"'{value}' is not a colour #rrggbb")
+    return value if value is None else value.lower()
+
+
+def _symbol(entry: _Entry) -> MappingProxyType:
+    """The base symbol: colour, fill, line weight and dashes, point radius."""
+    out: dict[str, Any] = {}
+    for legacy, name in _LEGACY_SYMBOL_KEYS.items():
+        if legacy in entry.data and name not in entry.data:
+            entry.data[name] = entry.data.pop(legacy)
+    for name, kind in SYMBOL_KEYS.items():
+        if name in ("color", "fill_color"):
+            value = _color(entry, name, None)
+        else:
+            value = entry.get(name, kind, None)
+        if isinstance(value, float) and (value < 0 or name == "fill_opacity" and value > 1):
+            raise entry.fail(name, f"{value} is out of range")
+        if value is not None:
+            out[name] = value
+    return MappingProxyType(out)
+
+
+def _style_class(entry: _Entry, name: str, raw: Any, value: bool) -> StyleClass:
+    cls = entry.child(name, raw)
+    code = cls.get("value", (str, int), ...) if value else None
+    return StyleClass(_color(cls, "color"), cls.text("label_zh", ""), cls.text("label_en", ""),
+                      None if code is None else str(code))
+
+
+def _categories(entry: _Entry) -> tuple[tuple[StyleClass, ...], StyleClass | None, str | None]:
+    classes = tuple(_style_class(entry, f"classes[{i}]", raw, True) for i, raw in enumerate(entry.items("classes", [])))
+    if len({c.value for c in classes}) != len(classes):
+        raise entry.fail("classes", "class values must be unique")
+    name = entry.choice("palette", PALETTES, None) if entry.data.get("palette") is not None else None
+    if not classes and name is None:
+        raise entry.fail("classes", "a categorized style needs classes or a palette")
+    other = _style_class(entry, "other", entry.data["other"], False) if entry.data.get("other") else None
+    return classes, other, name
+
+
+def _graduation(entry: _Entry) -> dict[str, Any]:
+    method = entry.choice("method", BREAK_METHODS)
+    breaks = tuple(entry.get("breaks", list, []) if method == "breaks" else ())
+    if method == "breaks":
+        if not breaks or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in breaks):
+            raise entry.fail("breaks", "needs a list of numbers for method breaks")
+        if list(breaks) != sorted(set(breaks)) or len(breaks) >= MAX_CLASSES:
+            raise entry.fail("breaks", f"must increase, at most {MAX_CLASSES - 1} breaks")
+    count = entry.get("count", int, 5)
+    if not 2 <= count <= MAX_CLASSES:
+        raise entry.fail("count", f"must be 2 to {MAX_CLASSES}, got {count}")
+    ramp = tuple(entry.items("ramp"))
+    if len(ramp) < 2 or not all(isinstance(c, str) and _COLOR_RE.match(c) for c in ramp):
+        raise entry.fail("ramp", "needs two or more colours #rrggbb")
+    return {"method": method, "breaks": tuple(float(b) for b in breaks), "count": count,
+            "ramp": tuple(c.lower() for c in ramp)}
+
+
+def _zoom(entry: _Entry, name: str) -> int | None:
+    value = entry.get(name, int, None)
+    if value is not None and not 0 <= value <= MAX_ZOOM:
+        raise entry.fail(name, f"must be 0 to {MAX_ZOOM}, got {value}")
+    return value
+
+
+def parse_style(entry: _Entry) -> Style:
+    """A layer's `style:` mapping, validated (errors name the file and the field, e.g. style.classes[2].color)."""
+    kind = entry.choice("kind", STYLE_KINDS, "single")
+    extra: dict[str, Any] = {}
+    if kind != "single":
+        extra["field"] = entry.text("field")
+    if kind == "categorized":
+        extra["classes"], extra["other"], extra["palette"] = _categories(entry)
+    elif kind == "graduated":
+        extra |= _graduation(entry)
+    minzoom, maxzoom = _zoom(entry, "minzoom"), _zoom(entry, "maxzoom")
+    if minzoom is not None and maxzoom is not None and minzoom > maxzoom:
+        raise entry.fail("maxzoom", f"{maxzoom} is below minzoom {minzoom}")
+    known = {"kind", "field", "classes", "other", "palette", "method", "breaks", "count", "ramp", "label_field",
+             "minzoom", "maxzoom", *SYMBOL_KEYS}
+    unknown = sorted(set(entry.data) - known)
+    if unknown:
+        raise entry.fail(unknown[0], "is not a style key")
+    return Style(kind=kind, symbol=_symbol(entry), label_field=entry.text("label_field", None), minzoom=minzoom,
+                 maxzoom=maxzoom, **extra)
+
+
+def style_from_mapping(source: str, data: Any) -> Style:
+    """A style mapping from elsewhere than a catalog file (the styles API), validated the same way; CatalogError
+    names `source` and the field."""
+    return parse_style(_Entry(source, dict(data) if isinstance(data, dict) else data, "style."))
+
+
 def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
     """Validate one catalog mapping and return its Layer."""
     entry = _Entry(file, data)
@@ -171,7 +271,7 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
         raise entry.fail("id", f"'{layer_id}' must be lower-case letters, digits and _")
     title = entry.child("title", entry.get("title", dict))
     source = entry.child("source", entry.get("source", dict))
-    style = entry.get("style", dict, {})
+    style = parse_style(entry.child("style", dict(entry.get("style", dict, {}))))
     role = entry.choice("role", LAYER_ROLES)
     builder = source.choice("builder", BUILDERS, "file")
     editable = entry.get("editable", bool, False)
@@ -185,7 +285,7 @@ def parse_entry(file: str, data: Any, data_dir: Path | None = None) -> Layer:
         accuracy=entry.choice("accuracy", ACCURACIES), audiences=_audiences(entry),
         plan_refs=_plan_refs(entry, builder == "import"), figures=_figures(entry), editable=editable,
         popup_fields=tuple(str(f) for f in entry.items("popup_fields", [])),
-        style=MappingProxyType(dict(style)), order=entry.get("order", int, 100), catalog_file=file,
+        style=style, order=entry.get("order", int, 100), catalog_file=file,
         summary_distances=_summary_distances(entry, role), access=entry.choice("access", ACCESS, "public"),
     )
 

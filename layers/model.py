@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from layers.style import Style
+
 GROUPS = ("zones", "parks", "markets", "logistics", "corridors", "warehouses", "context")
 # What a layer *is* for the analyses and views (README "Roles"): every list of layers in the code derives from these.
 LAYER_ROLES = ("zone", "park", "market", "science_park", "hub", "corridor", "warehouse", "node", "boundary", "place",
@@ -88,7 +90,7 @@ class Layer:
     plan_refs: tuple[PlanRef, ...]
     figures: tuple[PlanFigure, ...]
     popup_fields: tuple[str, ...]
-    style: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    style: Style = field(default_factory=Style)
     order: int = 100
     catalog_file: str = ""
     access: str = "public"  # public | internal (invisible to anonymous users everywhere)

@@ -38,6 +38,7 @@ WORDS = frozenset({
     "CGCS2000", "EPSG:4549", "CRS", "CRS84", "CQL2", "OAS30", "COG", "PNG", "TMS", "POST", "GET", "pyproj.Geod",
     "Chinagoods", "RCEP", "GDP", "R&D", "f=json", "URI", "ISO3",
     "MB", "UTC", "GCJ-02", "prj", "cpg", "CSRF", "Cookie", "ETag", "If-Match", "Location", "PUT", "PATCH", "DELETE", "GBK", "GB18030", "KML", "KMZ",
+    "Styles", "MapLibre", "GL", "SLD", "f=mapbox", "f=sld",  # OGC API – Styles and its formats
 })
 # data texts held in both languages: a Chinese page shows their Chinese half (names and verbatim quotes excepted)
 DATA_TEXTS = frozenset({

@@ -17,6 +17,7 @@ from geo.store.layerinfo import LayerInfo
 from geo.tiles.fields import tile_fields
 from layers import Layer
 from layers.raster_model import RasterLayer
+from layers.style import Style
 from webmap.analysis_panels import add_analysis_panels
 from webmap.basemaps import BASE_ROLES, basemaps, offline_basemap, tile_template
 from webmap.editing import add_editing
@@ -34,6 +35,7 @@ from webmap.elements import (
 )
 from webmap.i18n import strings
 from webmap.raster_layers import add_raster_overlays
+from webmap.styles import legend_classes, page_style, resolved_style
 from webmap.views import VIEWS, View, layers_for
 
 LOGGER = logging.getLogger(__name__)
@@ -64,14 +66,12 @@ def value_names(lang: str) -> dict[str, dict[str, str]]:
     return {**text["values"], "port_type": text["analysis"]["port_types"], "accuracy": text["accuracies"]}
 
 
-def layer_options(layer: Layer, lang: str, link: Link) -> dict:
-    """Style, role and popup options of one layer, passed to JavaScript through tojson. The popup shows the
-    page language's one of a `_zh`/`_en` pair of fields (both names: the other one as a row)."""
+def layer_options(layer: Layer, lang: str, link: Link, style: Style | None = None) -> dict:
+    """Style, role and popup options of one layer, passed to JavaScript through tojson (`style`: the layer's style
+    resolved on its data, webmap/styles.py). The popup shows the page language's one of a `_zh`/`_en` pair of
+    fields (both names: the other one as a row)."""
     text = strings(lang)
-    style = dict(layer.style)
-    classes = style.pop("mode_colors", None)
-    if classes:
-        style.update(class_field="mode", classes=classes)
+    style = page_style(style or layer.style, layer.geometry)  # unresolved: the declared classes
     fields = list(layer.popup_fields)
     labels = {"fields": {f: text["fields"].get(f, f) for f in fields}, "plan": text["plan"],
               "accuracy": text["accuracy"], "source": text["source"], "accuracies": text["accuracies"],
@@ -92,14 +92,14 @@ def download_links(layer_id: str, link: Link) -> list[dict]:
             for label, fmt in formats]
 
 
-def legend_entry(layer: Layer, lang: str) -> dict:
-    style, values = layer.style, strings(lang)["values"]
+def legend_entry(layer: Layer, lang: str, style: Style | None = None) -> dict:
+    """A layer's legend row: its symbol, and the classes its data has (`style` resolved, webmap/styles.py)."""
+    style = style or layer.style
     entry = {"id": layer.id, "title": layer.title(lang), "geometry": layer.geometry,
-             "color": style.get("color", "#3388ff"), "fill": style.get("fill_color"),
+             "color": style.color, "fill": style.get("fill_color"),
              "dashed": bool(style.get("dash_array")), "schematic": layer.accuracy == "schematic"}
-    if style.get("mode_colors"):
-        entry["classes"] = [{"title": values["mode"].get(mode, mode), "color": color}
-                            for mode, color in style["mode_colors"].items()]
+    if style.kind != "single":
+        entry["classes"] = legend_classes(style, lang)
     return entry
 
 
@@ -160,7 +160,7 @@ class MapSource(Protocol):
 def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) -> PlanLayer | TileOverlay:
     """A layer's overlay: vector tiles for a large layer; small ones embedded or fetched whole (under the embed
     limit, judged from the build's facts: nothing is serialised to measure it)."""
-    info, options = source.info(layer.id), layer_options(layer, lang, link)
+    info, options = source.info(layer.id), layer_options(layer, lang, link, resolved_style(layer, source))
     options["pane"] = pane_of(layer, info.large)
     if info.large:
         tiles = tile_template(layer.id, link)
@@ -198,7 +198,7 @@ def build_map(view: View, catalog: dict[str, Layer], source: MapSource, link: Li
     add_raster_overlays(fmap, view, lang, rasters,  # raster surfaces (webmap/raster_layers.py)
                         tilejson_url=lambda raster_id: link("rasters.tilejson", raster_id=raster_id))
     Legend({"title": text["legend"], "schematic": text["schematic"],
-            "entries": [legend_entry(layer, lang) for layer in layers]}).add_to(fmap)
+            "entries": [legend_entry(layer, lang, resolved_style(layer, source)) for layer in layers]}).add_to(fmap)
     MapTools(tools_options(layers, lang)).add_to(fmap)
     add_analysis_panels(fmap, view, lang, analysis_urls(link),  # site check, park cards, corridor metrics
                         [layer.id for layer in layers if layer.role == "corridor"])

@@ -19,6 +19,7 @@ _PATH_VAR = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 COLLECTION_VAR = "collection_id"  # the path variable naming a collection
 TAGS = ("capabilities", "data", "tiles", "analysis", "rasters", "pages", "accounts", "editing", "audit", "other")
+TAGS += ("styles",)  # OGC API – Styles (issue 23)
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]  # an operation with a role: either credential
 LIMITS_TEXT = (f"Limits: POST bodies at most {MAX_BODY_BYTES:,} bytes, {MAX_VERTICES:,} vertices, {MAX_ZONES:,} "
                f"features and {MAX_JSON_NESTING} levels of nesting (413/400 beyond); CQL2 filters at most "

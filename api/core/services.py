@@ -24,6 +24,7 @@ from geo.tiles.mbtiles import MBTiles
 from geo.workspace.accounts import Accounts, User
 from geo.workspace.jobs import JobRunner
 from geo.workspace.layers import entry_layer, imported_entries
+from geo.workspace.styles import with_stored_styles
 from layers import Catalog, CatalogError
 from layers.rules import Rule
 
@@ -118,6 +119,7 @@ class Services:
                 continue
             if layer.id not in layers:
                 layers[layer.id] = layer
+        layers = with_stored_styles(layers, self.engine)  # styles changed through the styles API (issue 23)
         return Catalog(dict(sorted(layers.items(), key=lambda kv: (kv[1].order, kv[0]))))
 
     def data_version(self) -> str:

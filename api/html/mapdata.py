@@ -7,19 +7,24 @@ from __future__ import annotations
 from api.core.services import Services
 from geo.core.serialize import feature_collection
 from layers import Layer
+from layers.style import Style
+from webmap.styles import page_style, resolved_style
 
 BASE_LEVELS = ("county", "city")  # drawn in this order: the city's outline over the county lines
 OUTLINE_TOLERANCE_DEG = 0.0005  # about 50 m: invisible at the scales the pages open at
 
 
-def layer_style(layer: Layer) -> dict:
-    """The catalog style of a layer as the map pages use it (mode colours as classes of the `mode` field)."""
-    style = dict(layer.style)
-    classes = style.pop("mode_colors", None)
-    if classes:
-        style.update(class_field="mode", classes=dict(classes))
-    style.setdefault("color", "#3388ff")
-    return style
+def layer_theme(layer: Layer, svc: Services) -> Style:
+    """The layer's style resolved on its data (webmap/styles.py), cached per data version."""
+    if layer.style.kind == "single":
+        return layer.style.resolve([])
+    key = ("style", layer.id, svc.data_version(), repr(layer.style))
+    return svc.stats.get_or_compute(key, lambda: resolved_style(layer, svc.engine))
+
+
+def layer_style(layer: Layer, svc: Services) -> dict:
+    """The style options of a layer as the map pages use them (its classes included)."""
+    return page_style(layer_theme(layer, svc), layer.geometry)
 
 
 def base_layers(svc: Services) -> list[Layer]:
@@ -43,5 +48,5 @@ def base_frames(svc: Services) -> list[tuple[Layer, object]]:
 
 def base_geojson(svc: Services, lang: str) -> list[dict]:
     """The base outlines for a page's Leaflet map: title, style and features."""
-    return [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),
+    return [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer, svc),
              "data": feature_collection(frame)} for layer, frame in base_frames(svc)]

@@ -14,7 +14,7 @@ from flask import url_for
 
 from api.core.identity import with_csrf_meta
 from api.core.services import Services
-from api.html.mapdata import base_frames, layer_style
+from api.html.mapdata import base_frames, layer_style, layer_theme
 from api.html.render import render
 from api.html.text import clause_label, code_label, one_language, other_lang, page_words
 from geo.analysis.site import check_site_geometry
@@ -85,13 +85,25 @@ def _legend_entry(title: str, style: dict, kind: str, schematic: bool = False) -
             "dashed": bool(style.get("dash_array")), "kind": kind, "schematic": schematic}
 
 
+def class_layers(layer: Layer, frame: gpd.GeoDataFrame, svc: Services) -> list[SvgLayer]:
+    """A zone layer's touched features in the SVG map: one group per class colour of its style (the map pages')."""
+    style, theme = layer_style(layer, svc), layer_theme(layer, svc)
+    if theme.kind == "single" or theme.field not in frame.columns:
+        return [SvgLayer(list(frame.geometry), svg_style(style))]
+    groups: dict[str, list] = {}
+    for geometry, value in zip(frame.geometry, frame[theme.field], strict=True):
+        groups.setdefault(theme.color_of(value), []).append(geometry)
+    key = "fill_color" if layer.geometry == "polygon" else "color"
+    return [SvgLayer(geoms, svg_style({**style, key: color})) for color, geoms in groups.items()]
+
+
 def static_map(site, zones: dict[str, gpd.GeoDataFrame], svc: Services, lang: str, failing: list = ()) -> str:
     """The SVG map of the report: county and city outlines, the zones in their layers' colours, the site."""
     t = report_text(lang)
     base = base_frames(svc)
-    layers = [SvgLayer(list(frame.geometry), svg_style(layer_style(layer), fill=False)) for layer, frame in base]
-    layers += [SvgLayer(list(frame.geometry), svg_style(layer_style(svc.catalog[layer_id])))
-               for layer_id, frame in zones.items()]
+    layers = [SvgLayer(list(frame.geometry), svg_style(layer_style(layer, svc), fill=False)) for layer, frame in base]
+    layers += [svg_layer for layer_id, frame in zones.items()
+               for svg_layer in class_layers(svc.catalog[layer_id], frame, svc)]
     layers.append(SvgLayer([site], svg_style(SITE_STYLE, hatch=True)))
     if failing:
         layers.append(SvgLayer(list(failing), svg_style(FAIL_STYLE)))
@@ -155,9 +167,9 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False, f
     legend = [_legend_entry(t["site"], SITE_STYLE, "site")]
     if failing:
         legend.append(_legend_entry(t["review"]["failing_overlap"], FAIL_STYLE, "area"))
-    legend += [_legend_entry(cat[i].title(lang), layer_style(cat[i]), "area", cat[i].accuracy == "schematic")
+    legend += [_legend_entry(cat[i].title(lang), layer_style(cat[i], svc), "area", cat[i].accuracy == "schematic")
                for i in zones]
-    legend += [_legend_entry(t["city"] if layer.boundary_level == "city" else t["county"], layer_style(layer), "line")
+    legend += [_legend_entry(t["city"] if layer.boundary_level == "city" else t["county"], layer_style(layer, svc), "line")
                for layer, _ in reversed(base_frames(svc))]
     area = {"planar": report["area_km2"], "geodesic": round(position.geodesic_km2, 4),
             "sphere": round(position.sphere_km2, 4), "polygonal": position.planar_km2 > 0}
@@ -168,13 +180,13 @@ def site_page(svc: Services, geom, report: dict, lang: str, pdf: bool = False, f
     screen_map = None if pdf else {
         "site": shapely.geometry.mapping(geom), "site_style": SITE_STYLE, "name_key": name_key,
         "pdf_url": url_for("analysis.analysis_site", f="pdf", lang=lang),
-        "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i]),
+        "layers": [{"id": i, "title": cat[i].title(lang), "style": layer_style(cat[i], svc),
                     "data": feature_collection(frame)} for i, frame in zones.items()] + ([{
                         "id": "review_failing", "title": t["review"]["failing_overlap"], "style": FAIL_STYLE,
                         "data": feature_collection(gpd.GeoDataFrame(
                             {"feature_id": [f"fail.{i}" for i in range(len(failing))]},
                             geometry=list(failing), crs="EPSG:4326"))}] if failing else []),
-        "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer),
+        "base": [{"id": layer.id, "title": layer.title(lang), "style": layer_style(layer, svc),
                   "data": feature_collection(frame)} for layer, frame in base_frames(svc)]}
     page = render("site_report.html", title=t["site_title"], t=t, lang=lang, pdf=pdf, report=report,
                   schematic_word=text["schematic"], repaired=repair_reason(report.get("note")), zones=zone_rows, hubs=hubs, nearest=nearest, sources=sources,

@@ -115,7 +115,8 @@ def zone_overlaps(site, areas: Mapping[str, gpd.GeoDataFrame]) -> list[ZoneOverl
         overlaps = hits.to_crs(CGCS2000_GK_CM120).intersection(site_gk).area.to_numpy()
         covers = hits.covers(site).to_numpy()
         for (_, row), overlap, whole in zip(hits.iterrows(), overlaps, covers, strict=True):
-            out.append(ZoneOverlap(layer_id, row["feature_id"], row["name_zh"], row["name_en"], row["plan_ref"],
+            name_zh, name_en = (row.get(k) or str(row["feature_id"]) for k in ("name_zh", "name_en"))  # an import
+            out.append(ZoneOverlap(layer_id, row["feature_id"], name_zh, name_en, row["plan_ref"],  # may have no names
                                    row["accuracy"], round(overlap / 1e6, 4), _share(overlap, site_area, whole)))
     return out
 

@@ -47,6 +47,8 @@ def add_import_parser(sub) -> None:
     cmd.add_argument("--wkt-field")
     cmd.add_argument("--no-repair", action="store_true", help="refuse invalid geometries instead of repairing")
     cmd.add_argument("--json", action="store_true", help="print the QC report as JSON")
+    cmd.add_argument("--no-palette-style", action="store_true",
+                     help="one colour even when a field holds a classification's codes (the QC report proposes them)")
 
 
 def options_from(args: argparse.Namespace) -> ImportOptions:
@@ -57,7 +59,8 @@ def options_from(args: argparse.Namespace) -> ImportOptions:
 
 def request_from(args: argparse.Namespace) -> ImportRequest:
     return ImportRequest(args.layer_id, args.title_zh, args.title_en, args.role, args.plan_ref,
-                         args.source_name or args.path.name, args.licence, args.accuracy, args.group, args.access)
+                         args.source_name or args.path.name, args.licence, args.accuracy, args.group, args.access,
+                         proposed_style=not args.no_palette_style)
 
 
 def print_report(report: dict, as_json: bool) -> None:

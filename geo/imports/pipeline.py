@@ -39,7 +39,7 @@ def import_file(engine: Engine, path: Path, options: ImportOptions, request: Imp
     """Check and publish one file; ImportRefusedError (with its report) or ConflictError leave nothing behind."""
     result = read_import(Path(path), options, extents)
     report = result.report.to_dict()
-    entry = catalog_entry(request, result.frame)
+    entry = catalog_entry(request, result.frame, report.get("style"))
     layer = publish_layer(engine, entry, result.frame, report, actor, client, taken)
     if engine.pyramids.wanted(len(result.frame)):
         make_pyramid(engine, layer, result.frame)

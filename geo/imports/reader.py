@@ -153,6 +153,7 @@ def _finish(frame: gpd.GeoDataFrame, ids: np.ndarray, family: str, extents: dict
     geoms = frame.geometry.to_numpy()
     qc_checks.extents(geoms, ids, extents, report)
     qc_checks.measures(frame, family, report)
+    qc_checks.palette_style(frame, report)
     report.set(imported_count=len(frame), bbox=tuple(float(v) for v in shapely.total_bounds(geoms)))
     report.add("imported", count=len(frame), family=f"@family_{family}")
     return report.report

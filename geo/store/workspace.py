@@ -63,6 +63,14 @@ LAYERS = Table(
     Column("created_at", String(32), nullable=False),
     Column("created_by", String(64)),
 )
+# A layer's style as changed through the styles API (issue 23): it replaces the catalog's (built or imported layer).
+STYLES = Table(
+    "ws_styles", METADATA,
+    Column("layer_id", String(64), primary_key=True),
+    Column("style", Text, nullable=False),  # the declared style mapping (JSON), validated like a catalog one
+    Column("updated_at", String(32), nullable=False),
+    Column("updated_by", String(64)),
+)
 # The same per-layer facts the build writes (geo/store/layerinfo.py), kept by every import and edit in the same
 # transaction, so the stores read the workspace exactly as they read a build.
 LAYER_FACTS = Table(
@@ -82,6 +90,7 @@ KEYS = Table(
 )
 AUDIT_ACTIONS = ("import", "drop_layer", "create", "replace", "update", "delete", "restore", "login", "login_failed",
                  "logout", "user_add", "role_change", "user_disable", "token_reset", "password_set")
+AUDIT_ACTIONS += ("style",)  # issue 23: a layer's style changed through the styles API (before/after: the styles)
 AUDIT_ACTIONS += ("review", "batch_review")  # issue 24: a site review, a batch review (geo/workspace/reviews.py)
 # issue 24: the jobs of OGC API – Processes (geo/workspace/jobs.py); each engine writes them (Engine.insert_job, …)
 JOBS = Table(

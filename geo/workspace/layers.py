@@ -46,6 +46,7 @@ class ImportRequest:
     audiences: tuple[str, ...] = ("planner", "investor", "logistics")
     editable: bool = True
     color: str = "#7048e8"
+    proposed_style: bool = True  # draw the layer in the style its QC report proposes (a classification's palette)
 
 
 def geometry_family(frame: gpd.GeoDataFrame) -> str:
@@ -55,7 +56,18 @@ def geometry_family(frame: gpd.GeoDataFrame) -> str:
     return families.pop()
 
 
-def catalog_entry(request: ImportRequest, frame: gpd.GeoDataFrame) -> dict:
+PALETTE_SYMBOL = {"color": "#495057", "weight": 1, "fill_opacity": 0.75}  # parcels: grey outlines, coloured fills
+
+
+def layer_style(request: ImportRequest, proposed: dict | None) -> dict:
+    """The imported layer's style: the QC report's proposal (a classification's colours) unless declined, else one
+    colour."""
+    if proposed and request.proposed_style:
+        return {**proposed, **PALETTE_SYMBOL}
+    return {"color": request.color, "weight": 2, "fill_opacity": 0.25}
+
+
+def catalog_entry(request: ImportRequest, frame: gpd.GeoDataFrame, proposed_style: dict | None = None) -> dict:
     """The catalog mapping of an imported layer (validated by the same loader as layers/catalog/*.yaml)."""
     geometry = geometry_family(frame)
     accuracy = request.accuracy or ("dataset_point" if geometry == "point" else "official_boundary")
@@ -66,7 +78,7 @@ def catalog_entry(request: ImportRequest, frame: gpd.GeoDataFrame) -> dict:
             "access": request.access, "editable": request.editable,
             "source": {"builder": "import", "name": request.source_name, "licence": request.licence},
             "plan_refs": [{"clause": request.plan_ref}],
-            "style": {"color": request.color, "weight": 2, "fillOpacity": 0.25},
+            "style": layer_style(request, proposed_style),
             "popup_fields": [*fields[:MAX_POPUP_FIELDS], *PROVENANCE]}
 
 

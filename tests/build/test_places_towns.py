@@ -67,7 +67,7 @@ def test_place_role_and_catalog_entry():
     assert set(layer.audiences) == {"planner", "investor", "logistics"}
     assert layer.order > catalog["yiwu_boundary"].order  # drawn after (over) the boundaries
     assert layer.popup_fields == ("name_zh", "name_en", "kind", "source")
-    assert layer.style["color"] == "#495057" and layer.style["radius"] == 3
+    assert layer.style.get("color") == "#495057" and layer.style.get("radius") == 3
     assert "GeoNames CC BY 4.0" in layer.licence
     assert [(r.clause, r.quote) for r in layer.plan_refs] == [("§5", "“一个市”理念规划全域")]
 

@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.core.crs import CGCS2000_GK_CM120
 from geo.core.measure import area_km2, length_km
 from geo.imports.qc.report import MAX_LISTED, ExtentCheck, Measures, Refused, Repair, ReportBuilder, listing
+from layers.palettes import matching_palette, palette
 
 LOGGER = logging.getLogger(__name__)
 
@@ -157,3 +158,16 @@ def measures(frame: gpd.GeoDataFrame, family: str, report: ReportBuilder) -> Non
         report.add("area_total", count=stats.count, total=stats.total, method=phrase)
     else:
         report.add("length_total", count=stats.count, total=stats.total)
+
+
+def palette_style(frame: gpd.GeoDataFrame, report: ReportBuilder) -> None:
+    """Propose a categorized style when a text field holds a shipped classification's codes (the land-use codes of
+    the 用地用海分类指南): the first such field, drawn in the palette's colours (used unless the importer says no)."""
+    for name in frame.columns:
+        if name in ("feature_id", frame.geometry.name) or pd.api.types.is_numeric_dtype(frame[name]):
+            continue
+        found = matching_palette({str(v) for v in frame[name].dropna().unique()[:MAX_LISTED]})
+        if found:
+            report.set(style={"kind": "categorized", "field": name, "palette": found})
+            report.add("palette_style", field=name, palette=f"@palette_{found}", document=palette(found).colour_document)
+            return

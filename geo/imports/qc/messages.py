@@ -28,6 +28,9 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
                    "{count:,} 个面，总面积 {total:.4f} 平方公里（{method}）"),
     "length_total": ("info", "{count:,} lines, total length {total:.4f} km (geodesic)",
                      "{count:,} 条线，总长度 {total:.4f} 公里（椭球面测地线）"),
+    "palette_style": ("info", "field '{field}' holds the codes of the {palette}: the layer is drawn in their "
+                              "standard colours ({document})",
+                      "字段“{field}”为{palette}代码：图层按其标准配色绘制（{document}）"),
     "imported": ("info", "{count:,} {family} features imported", "已导入 {count:,} 个{family}要素"),
     # warnings: imported, but look
     "crs_overridden": ("warning", "the file declares {declared}; the option {code} replaces it",
@@ -132,6 +135,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 # phrase code -> (en, zh): parameter values that are themselves words
 PHRASES: dict[str, tuple[str, str]] = {
     "@source_file": ("the file", "文件"),
+    "@palette_landuse": ("land and sea use classification (自然资发〔2023〕234号)",
+                         "国土空间用地用海分类（自然资发〔2023〕234号）"),
     "@source_format": ("the format (RFC 7946 GeoJSON and KML are WGS84)", "格式规范（GeoJSON 与 KML 为 WGS84）"),
     "@source_option": ("the option", "选项"),
     "@source_assumed": ("an assumption (CSV lon/lat columns)", "默认假定（CSV 经纬度列）"),

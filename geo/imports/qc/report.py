@@ -142,6 +142,7 @@ class QCReport:
     z_dropped: int = 0
     outside: Mapping[str, ExtentCheck] = field(default_factory=dict)
     measures: Measures | None = None
+    style: Mapping[str, object] | None = None  # the style proposed for the layer (a classification's palette)
     messages: tuple[Message, ...] = ()
 
     @property

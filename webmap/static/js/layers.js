@@ -4,6 +4,7 @@
    a popup by itself: the page's hit-testing (hits.js) decides which feature the pointer meant. Layers of a base
    role (boundaries) take no hover and no pointer cursor. */
 import {el} from "./dom.js";
+import {classColor, featureColors} from "./pathstyle.js";
 
 export const layers = {};  // catalog id -> L.GeoJSON, filled by geojsonLayer()
 const options = {};  // catalog id -> the layer's options (webmap/build.py layer_options)
@@ -46,11 +47,8 @@ export function featureName(props, titleField) {
 
 function styleFor(feature, style) {
   const props = feature.properties || {};
-  let color = style.color || "#3388ff";
-  if (style.class_field && style.classes && style.classes[props[style.class_field]]) {
-    color = style.classes[props[style.class_field]];
-  }
-  const out = {color, weight: style.weight || 2, opacity: 0.9, fillColor: style.fill_color || color,
+  const {color, fillColor} = featureColors(style, props);
+  const out = {color, weight: style.weight || 2, opacity: 0.9, fillColor,
                fillOpacity: style.fill_opacity === undefined ? 0.3 : style.fill_opacity};
   if (style.dash_array) { out.dashArray = style.dash_array; }
   if (props.status === "planned") { out.dashArray = "6 5"; }
@@ -62,7 +60,9 @@ function styleFor(feature, style) {
 /* The colour a feature of a layer is drawn in (for the hit chooser and the corridor list). */
 export function featureColor(id, props) {
   const opts = options[id];
-  return opts ? styleFor({properties: props || {}}, opts.style || {}).color : "#3388ff";
+  if (!opts) { return "#3388ff"; }
+  const style = opts.style || {};
+  return classColor(style, props) || featureColors(style, props).color;
 }
 
 /* An empty overlay of catalog layer `opts.id` (`opts`: id, style, role, title, base, interactive, pane, popup;

@@ -20,7 +20,9 @@ function row(entry, schematicLabel) {
   if (entry.schematic) { node.appendChild(el("span", "yiwu-badge yiwu-schematic", schematicLabel)); }
   (entry.classes || []).forEach((cls) => {
     const sub = el("div", "yiwu-legend-row yiwu-legend-sub");
-    sub.appendChild(swatch({geometry: entry.geometry, color: cls.color}));
+    if (cls.value !== null && cls.value !== undefined) { sub.setAttribute("data-value", cls.value); }
+    const polygon = entry.geometry === "polygon";
+    sub.appendChild(swatch({geometry: entry.geometry, color: polygon ? entry.color : cls.color, fill: cls.color}));
     sub.appendChild(el("span", null, cls.title));
     node.appendChild(sub);
   });

@@ -1,11 +1,32 @@
-/* Leaflet path options of a catalog style (webmap/build.py's keys), for the pages that draw features without the
-   map pages' layers: the OGC items pages and the printable site report. Coloured by class where the style has
+/* The colour of a feature's class (webmap/styles.py page_style): its value's class (categorized, else the other
+   class), or the class of the breaks its number passes (graduated); null when it has none. */
+export function classColor(style, props) {
+  const value = (props || {})[style.class_field];
+  if (!style.class_field || value === null || value === undefined || value === "") { return null; }
+  if (style.breaks) {
+    const number = Number(value);
+    if (Number.isNaN(number)) { return null; }
+    return style.colors[style.breaks.filter((b) => number >= b).length] || null;
+  }
+  const key = String(value);
+  if (style.classes && Object.hasOwn(style.classes, key)) { return style.classes[key]; }
+  return style.other_color || null;
+}
+
+/* Stroke and fill colours of a feature: a class colours a polygon's fill, a line's or point's stroke. */
+export function featureColors(style, props) {
+  const base = style.color || "#3388ff";
+  const cls = classColor(style, props);
+  const color = cls && !style.class_fill ? cls : base;
+  return {color, fillColor: cls && style.class_fill ? cls : (style.fill_color || color)};
+}
+
+/* Leaflet path options of a catalog style (webmap/styles.py page_style), for the pages that draw features without
+   the map pages' layers: the OGC items pages and the printable site report. Coloured by class where the style has
    classes (`props`: the feature's properties). */
 export function pathStyle(style, props) {
-  const klass = style.class_field && style.classes ? style.classes[(props || {})[style.class_field]] : null;
-  const color = klass || style.color || "#3388ff";
-  return {color, weight: style.weight || 2, dashArray: style.dash_array || null,
-          fillColor: klass || style.fill_color || color,
+  const {color, fillColor} = featureColors(style, props);
+  return {color, weight: style.weight || 2, dashArray: style.dash_array || null, fillColor,
           fillOpacity: style.fill_opacity === undefined ? 0.2 : style.fill_opacity};
 }
 

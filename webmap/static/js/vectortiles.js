@@ -8,6 +8,7 @@
 import {el} from "./dom.js";
 import {nameClose, reportHit} from "./hits.js";
 import {register} from "./layers.js";
+import {featureColors} from "./pathstyle.js";
 import {popupOptions} from "./layout.js";
 import {popup} from "./popup.js";
 
@@ -21,11 +22,8 @@ const HIGHLIGHT = {color: "#f03e3e", weight: 3, fillOpacity: 0.45, fill: true};
 function tileStyle(opts) {
   const style = opts.style || {};
   return (props) => {
-    let color = style.color || "#3388ff";
-    if (style.class_field && style.classes && style.classes[props[style.class_field]]) {
-      color = style.classes[props[style.class_field]];
-    }
-    return {color, weight: style.weight || 1, opacity: 0.9, fill: true, fillColor: style.fill_color || color,
+    const {color, fillColor} = featureColors(style, props);
+    return {color, weight: style.weight || 1, opacity: 0.9, fill: true, fillColor,
             fillOpacity: style.fill_opacity === undefined ? 0.3 : style.fill_opacity, radius: style.radius || 5};
   };
 }
