@@ -100,8 +100,9 @@ IDLE = "return !!(window.YiwuMap && YiwuMap.map && YiwuMap.idle) && " + RUNNING 
 STILL = "return document.readyState === 'complete' && " + RUNNING + " === 0"
 # a popup or chooser fully drawn: Leaflet fades it in (opacity 0 -> 1), and Selenium reads no text of an element
 # drawn at opacity 0
-POPUP_SHOWN = """var p = document.querySelector('.leaflet-popup');
-    return !!p && getComputedStyle(p).opacity === '1' && !!(window.YiwuMap && YiwuMap.idle);"""
+# one popup only (a popup it replaced fades out for 200 ms while still in the page), fully drawn, the map at rest
+POPUP_SHOWN = """var all = document.querySelectorAll('.leaflet-popup');
+    return all.length === 1 && getComputedStyle(all[0]).opacity === '1' && !!(window.YiwuMap && YiwuMap.idle);"""
 
 
 def wait_idle(driver, timeout: float = 10) -> None:

@@ -101,10 +101,8 @@ def test_three_parcels_are_drawn_and_listed_in_their_class_colours(site, width, 
             choices = popup.find_elements(By.CSS_SELECTOR, f".yiwu-chooser-item[data-layer={LAYER}]")
             if choices:  # the parcels lie in the second ring's zone too: its chooser, then the parcel's popup
                 choices[0].click()
-                # the chooser fades out for 200 ms while still in the page: the parcel's popup is read once it is gone
-                WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup")
-                                               and not d.find_elements(By.CSS_SELECTOR, ".yiwu-chooser-popup"))
-                popup = wait_popup(driver)
+                WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup .yiwu-popup"))
+                popup = wait_popup(driver)  # the chooser gone, the parcel's popup alone and fully drawn
             assert name in popup.text and code in popup.text, (pid, popup.text)
             screenshot(driver, f"landuse_{width}x{height}_{pid}")
             popup.find_element(By.CSS_SELECTOR, ".leaflet-popup-close-button").click()
