@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -125,22 +126,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(engine_config):
-    """`python server.py` (waitress, as `make run` serves it) on a free port over the session's built data."""
+@contextmanager
+def serving(args: list[str], env: dict, seconds: float = 60):
+    """A server process (`args` after the interpreter, with --port/--bind left to `{port}`) on a free port, once its
+    /healthz answers (bounded: an AssertionError if it does not start); (url, process), stopped afterwards."""
     port = free_port()
-    env = {**os.environ, **{f"YIWU_{k}": str(v) for k, v in engine_config.items()}}
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, *(a.format(port=port) for a in args)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + seconds
+        while True:
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1)
                 break
             except OSError:
-                time.sleep(0.1)
-        yield url
+                assert proc.poll() is None and time.monotonic() < deadline, f"{args} did not start"
+                time.sleep(0.1)  # the server starting; bounded by the deadline
+        yield url, proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_server(engine_config):
+    """`python server.py` (waitress, as `make run` serves it) on a free port over the session's built data."""
+    env = {**os.environ, **{f"YIWU_{k}": str(v) for k, v in engine_config.items()}}
+    with serving(["server.py", "--port", "{port}"], env) as (url, _):
+        yield url

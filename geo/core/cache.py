@@ -10,6 +10,7 @@ import logging
 import os
 import pickle
 import threading
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -18,7 +19,25 @@ from typing import Any
 LOGGER = logging.getLogger(__name__)
 
 
-class LRUCache:
+class Cache(ABC):
+    """What the caches share: get, put, and get_or_compute on top of them."""
+
+    @abstractmethod
+    def get(self, key: Hashable) -> Any | None: ...
+
+    @abstractmethod
+    def put(self, key: Hashable, value: Any) -> None: ...
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached value, or compute it (outside any lock) and keep it."""
+        value = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
+
+
+class LRUCache(Cache):
     """At most `size` entries; the least recently used is dropped first."""
 
     def __init__(self, size: int):
@@ -43,14 +62,6 @@ class LRUCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached value, or compute it (outside the lock) and keep it."""
-        value = self.get(key)
-        if value is None:
-            value = compute()
-            self.put(key, value)
-        return value
-
     def __len__(self) -> int:
         return len(self._items)
 
@@ -69,7 +80,7 @@ def decode(data: bytes) -> Any:
     return data[1:] if data[:1] == RAW else pickle.loads(data[1:])  # noqa: S301
 
 
-class DirectoryCache:
+class DirectoryCache(Cache):
     """A cache every process and host sharing `root` sees: one file per entry under `root/namespace/`, written to a
     temporary name and renamed into place (a reader sees a whole entry or none), found by the SHA-256 of the key's
     repr (keys: tuples of text, numbers and frozen dataclasses). Bounded: the files under `root` (every namespace)
@@ -150,14 +161,6 @@ class DirectoryCache:
             dropped += size
         LOGGER.info("cache %s: %d bytes dropped (bound %d)", self.root, dropped, self.max_bytes)
         return dropped
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached value, or compute it (outside any lock) and keep it."""
-        value = self.get(key)
-        if value is None:
-            value = compute()
-            self.put(key, value)
-        return value
 
     def __len__(self) -> int:
         return sum(1 for _ in self.folder.glob("*/*"))

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import serving
 from review_fixtures import generated_sites
 
 from server import create_app
@@ -33,20 +31,8 @@ def test_kill_9_mid_job_leaves_a_failed_job_not_a_running_one(tmp_path, data_dir
     settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp_path / "workspace.gpkg"}
     reader = create_app(settings)  # another process's view of the same workspace (this test's)
     token = reader.extensions["yiwu"].accounts.add_user("kill_owner", "viewer", actor="test")
-    port = free_port()
     env = {**os.environ, "YIWU_DATA_DIR": str(data_dir), "YIWU_WORKSPACE_PATH": str(tmp_path / "workspace.gpkg")}
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)  # the server starting; bounded by the deadline
+    with serving(["server.py", "--port", "{port}"], env) as (base, proc):
         status, headers, job = call(f"{base}/processes/batch-review/execution", token,
                                     {"inputs": {"sites": generated_sites(gpkg, 1000)}}, {"Prefer": "respond-async"})
         assert status == 201 and job["status"] in ("accepted", "running")
@@ -56,10 +42,6 @@ def test_kill_9_mid_job_leaves_a_failed_job_not_a_running_one(tmp_path, data_dir
             job = call(headers["Location"], token)[2]
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
     client = reader.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     seen = client.get(f"/jobs/{job['jobID']}", headers=auth).get_json()  # no restart yet: read by another process

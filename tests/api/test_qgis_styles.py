@@ -11,13 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import free_port
+from conftest import serving
 from import_fixtures import GK
 from landuse_fixtures import LANDUSE_PARCELS, landuse_gpkg, parcel_square
 from pyproj import Transformer
@@ -51,21 +50,8 @@ def qgis_server(tmp_path_factory, data_dir):
                     "--title-zh", "用地现状（QGIS 测试）", "--title-en", "Land use (QGIS test)", "--role", "zone",
                     "--plan-ref", "§5", "--access", "public", "--id-field", "地块编号"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)  # the server starting (as conftest.live_server waits)
+    with serving(["server.py", "--port", "{port}"], env) as (url, _):
         yield url, tmp
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _render(server: str, tmp: Path, collection: str, bbox, points: dict[str, tuple[float, float]]) -> dict:

@@ -5,15 +5,12 @@ keyed by the database's data version, not by anything one process counts)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import free_port
+from conftest import serving
 
 pytestmark = pytest.mark.slow  # gunicorn with several workers on PostGIS
 
@@ -23,23 +20,10 @@ WORKERS = 3
 
 @pytest.fixture(scope="module")
 def workers(data_dir, postgis_data):
-    port = free_port()
     env = {**os.environ, "YIWU_DATA_DIR": str(data_dir), "YIWU_DATABASE_URL": postgis_data}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-                             "server:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url, proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with serving(["-m", "gunicorn", "--workers", str(WORKERS), "--bind", "127.0.0.1:{port}", "server:create_app()"],
+                 env) as served:
+        yield served
 
 
 def fetch(url: str) -> tuple[str, str, bytes]:
