@@ -9,6 +9,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,21 +20,22 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.build.chunked import chunk_plan, chunkable, declared_geometry_type, file_chunks
 from geo.build.places import with_routes
 from geo.build.references import References
 from geo.build.sources import build_layer_frame
 from geo.build.validate import validate_frame
 from geo.core.crs import WGS84
-from geo.core.errors import ReconciliationError
+from geo.core.errors import InvalidGeometryError, ReconciliationError
 from geo.core.measure import area_km2, length_km
 from geo.core.settings import Settings
 from geo.rasters.build import RasterBuildResult, build_rasters
 from geo.store import open_engine
-from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, layer_info, layers_table
+from geo.store.layerinfo import FIGURES_TABLE, LAYERS_TABLE, META_TABLE, LayerInfo, layer_info, layers_table
 from geo.store.lock import build_lock, temp_name
 from geo.store.pyramids import Pyramids
 from geo.tiles.fields import tile_fields
-from geo.tiles.pyramid import PyramidSource, build_pyramid, pyramid_minzoom
+from geo.tiles.pyramid import PyramidSource, build_pyramid
 from layers import Layer, load_catalog
 
 LOGGER = logging.getLogger(__name__)
@@ -67,7 +69,9 @@ def fingerprint(layers: dict[str, Layer], data_dir: Path, catalog_dir: Path) -> 
     inputs += sorted({data_dir / f.path for layer in layers.values() for f in layer.files})
     for path in inputs:
         digest.update(str(path.relative_to(CODE_ROOT) if path.is_relative_to(CODE_ROOT) else path.name).encode())
-        digest.update(path.read_bytes())
+        with path.open("rb") as handle:  # a block at a time: a source of a million parcels is never held whole
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     for package in _PACKAGES:
         digest.update(f"{package}={metadata.version(package)}".encode())
     return digest.hexdigest()
@@ -181,31 +185,62 @@ def format_table(figures: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: pd.DataFrame, stamp: str) -> None:
-    """Every layer (with its spatial index and a feature-id index), the per-layer facts, the reconciliation and the
-    build's metadata into a temp file, renamed into place only when complete."""
+def write_geopackage(path: Path, frames: dict[str, gpd.GeoDataFrame], figures: pd.DataFrame, stamp: str,
+                     chunks: dict[str, ChunkedLayer] | None = None) -> None:
+    """Every layer (with its spatial index and a feature-id index; a chunked layer a chunk at a time), the per-layer
+    facts, the reconciliation and the build's metadata into a temp file, renamed into place only when complete."""
     tmp = temp_name(path)
     tmp.unlink(missing_ok=True)
+    chunks = chunks or {}
     try:
         for layer_id, frame in frames.items():
             pyogrio.write_dataframe(frame, tmp, layer=layer_id, driver="GPKG", spatial_index=True)
         infos = [layer_info(layer_id, frame) for layer_id, frame in frames.items()]
+        infos += [write_chunks(tmp, layer_id, chunked) for layer_id, chunked in chunks.items()]
         pyogrio.write_dataframe(layers_table(infos), tmp, layer=LAYERS_TABLE, driver="GPKG")
         pyogrio.write_dataframe(figures, tmp, layer=FIGURES_TABLE, driver="GPKG")
         meta = pd.DataFrame([{"fingerprint": stamp, "built_at": datetime.now(UTC).isoformat(),
                               "packages": json.dumps({p: metadata.version(p) for p in _PACKAGES})}])
         pyogrio.write_dataframe(meta, tmp, layer=META_TABLE, driver="GPKG")
-        index_feature_ids(tmp, list(frames))
+        index_feature_ids(tmp, [*frames, *chunks])
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class ChunkedLayer:
+    """A large layer's features as built chunks (geo/build/chunked.py) and the geometry type its table declares."""
+
+    chunks: Iterable[gpd.GeoDataFrame]
+    geometry_type: str
+
+
+def write_chunks(path: Path, layer_id: str, layer: ChunkedLayer) -> LayerInfo:
+    """A chunked layer appended to the GeoPackage a chunk at a time (each feature's geometry type as its source
+    has it), and the facts of all its chunks together."""
+    info = None
+    for chunk in layer.chunks:
+        pyogrio.write_dataframe(chunk, path, layer=layer_id, driver="GPKG", spatial_index=True, append=info is not None,
+                                promote_to_multi=False, geometry_type=layer.geometry_type)
+        info = layer_info(layer_id, chunk) if info is None else info.merged(layer_info(layer_id, chunk))
+    if info is None:
+        raise InvalidGeometryError(f"{layer_id}: no features")
+    LOGGER.info("%s: %d features", layer_id, info.count)
+    return info
+
+
 def index_feature_ids(path: Path, layer_ids: list[str]) -> None:
-    """A unique index on each layer's feature_id: a feature by id is one index lookup, whatever the layer's size."""
+    """A unique index on each layer's feature_id: a feature by id is one index lookup, whatever the layer's size
+    (and a chunked layer's duplicate ids, which no chunk sees whole, are found here)."""
     with closing(sqlite3.connect(path)) as con:
         for layer_id in layer_ids:
-            con.execute(f'CREATE UNIQUE INDEX "idx_{layer_id}_feature_id" ON "{layer_id}" (feature_id)')
+            try:
+                con.execute(f'CREATE UNIQUE INDEX "idx_{layer_id}_feature_id" ON "{layer_id}" (feature_id)')
+            except sqlite3.IntegrityError:
+                dups = [r[0] for r in con.execute(f'SELECT feature_id FROM "{layer_id}" GROUP BY feature_id '
+                                                  'HAVING count(*) > 1 ORDER BY feature_id LIMIT 10')]
+                raise InvalidGeometryError(f"{layer_id}: duplicate feature ids {dups}") from None
         con.commit()
 
 
@@ -219,6 +254,18 @@ def build_frames(layers: dict[str, Layer], data_dir: Path) -> dict[str, gpd.GeoD
         frames[layer.id] = frame.sort_values("feature_id", ignore_index=True)
         LOGGER.info("%s: %d features", layer.id, len(frame))
     return link_layers(frames, layers)
+
+
+def built_chunks(layer: Layer, data_dir: Path, size: int) -> ChunkedLayer:
+    """A large file layer read, measured and validated `size` features at a time (geo/build/chunked.py)."""
+    plan = chunk_plan(layer, data_dir)
+
+    def chunks() -> Iterator[gpd.GeoDataFrame]:
+        for chunk in file_chunks(plan, data_dir, size):
+            measured = measure_layer(chunk, layer)
+            validate_frame(measured, layer.id, layer.geometry)
+            yield measured
+    return ChunkedLayer(chunks(), declared_geometry_type(layer, data_dir))
 
 
 def link_layers(frames: dict[str, gpd.GeoDataFrame], layers: dict[str, Layer]) -> dict[str, gpd.GeoDataFrame]:
@@ -241,23 +288,26 @@ def build(settings: Settings, force: bool = False) -> BuildResult:
         stamp = fingerprint(layers, settings.data_dir, settings.catalog_dir)
         rebuilt = force or stored_fingerprint(out_path) != stamp
         if rebuilt:
-            frames = build_frames(layers, settings.data_dir)
-            figures = reconcile(layers, frames)
+            size = settings.build_chunk_features
+            chunked = {i: layer for i, layer in layers.items() if chunkable(layer, settings.data_dir, size)}
+            whole = {i: layer for i, layer in layers.items() if i not in chunked}
+            frames = build_frames(whole, settings.data_dir)
+            figures = reconcile(whole, frames)
             missed = figures[(figures["status"] == "miss") & (figures["measure"] == "area_km2")]
             if not missed.empty:
                 raise ReconciliationError("plan figures missed by more than their tolerance:\n" + format_table(missed))
-            write_geopackage(out_path, frames, figures, stamp)
+            write_geopackage(out_path, frames, figures, stamp,
+                             {i: built_chunks(layer, settings.data_dir, size) for i, layer in chunked.items()})
         figures = pyogrio.read_dataframe(out_path, layer=FIGURES_TABLE, read_geometry=False)
         rasters = build_rasters(settings.data_dir, out_path, stamp, force, settings.raster_catalog_dir, layers)
         loaded = load_engine(settings, list(layers), stamp, force)
-        build_pyramids(settings, layers, stamp, frames if rebuilt else {}, force)
+        build_pyramids(settings, layers, stamp, force)
     return BuildResult(out_path, rebuilt, time.perf_counter() - started, figures, rasters, loaded)
 
 
-def build_pyramids(settings: Settings, layers: dict[str, Layer], stamp: str, frames: dict[str, gpd.GeoDataFrame],
-                   force: bool = False) -> list[str]:
-    """A tile pyramid (geo/tiles/pyramid.py) for every layer of at least `settings.pyramid_features` features, from
-    the built frames (or the GeoPackage), unless one built from this build's inputs with these properties is there."""
+def build_pyramids(settings: Settings, layers: dict[str, Layer], stamp: str, force: bool = False) -> list[str]:
+    """A tile pyramid (geo/tiles/pyramid.py) for every layer of at least `settings.pyramid_features` features, read
+    from the GeoPackage a chunk at a time, unless one built from this build's inputs with these properties is there."""
     pyramids = Pyramids.of(settings)
     facts = pyogrio.read_dataframe(settings.gpkg, layer=LAYERS_TABLE, read_geometry=False)
     built = []
@@ -268,12 +318,18 @@ def build_pyramids(settings: Settings, layers: dict[str, Layer], stamp: str, fra
         existing = pyramids.open(row.layer_id)
         if not force and existing is not None and existing.source == source:
             continue
-        frame = frames.get(row.layer_id)
-        if frame is None:
-            frame = pyogrio.read_dataframe(settings.gpkg, layer=row.layer_id, columns=["feature_id", *source.fields])
-        build_pyramid(frame, pyramids.path(row.layer_id), source, pyramid_minzoom(tuple(json.loads(row.bbox))))
+        chunks = table_chunks(settings.gpkg, row.layer_id, ("feature_id", *source.fields), settings.build_chunk_features)
+        build_pyramid(chunks, pyramids.path(row.layer_id), source)
         built.append(row.layer_id)
     return built
+
+
+def table_chunks(path: Path, layer_id: str, columns: tuple[str, ...], size: int) -> Iterator[gpd.GeoDataFrame]:
+    """A built layer's `columns` (those it has) and geometry, `size` features at a time."""
+    info = pyogrio.read_info(path, layer=layer_id)
+    kept = [c for c in columns if c in info["fields"]]
+    for start in range(0, int(info["features"]), size):
+        yield pyogrio.read_dataframe(path, layer=layer_id, columns=kept, skip_features=start, max_features=size)
 
 
 def load_engine(settings: Settings, layer_ids: list[str], stamp: str, force: bool) -> bool:

@@ -23,7 +23,7 @@ from layers import Layer
 from layers.model import PLAN_STATUSES, STATUSES
 
 LOGGER = logging.getLogger(__name__)
-_ID_COLUMNS = ("id", "adcode", "iso3")
+ID_COLUMNS = ("id", "adcode", "iso3")
 STATUS_KEYS = ("plan_status", "status", "status_as_of", "status_source")
 
 
@@ -34,18 +34,23 @@ def _read_yaml(path: Path) -> object:
         raise SourceError(f"{path}: {exc}") from exc
 
 
-def _stable_ids(frame: gpd.GeoDataFrame, layer_id: str) -> pd.Series:
-    """Feature ids from an id-like source column, else from a hash of the geometry."""
-    for col in _ID_COLUMNS:
-        if col in frame.columns and frame[col].notna().all():
-            return frame[col].astype(str).map(lambda v: v if v.startswith(f"{layer_id}.") else f"{layer_id}.{v}")
+def id_column(frame: pd.DataFrame) -> str | None:
+    """The id-like source column every feature has a value in, if any (feature ids are made from it)."""
+    return next((c for c in ID_COLUMNS if c in frame.columns and frame[c].notna().all()), None)
+
+
+def stable_ids(frame: gpd.GeoDataFrame, layer_id: str, column: str | None) -> pd.Series:
+    """Feature ids from the id-like source column, else from a hash of the geometry."""
+    if column is not None:
+        return frame[column].astype(str).map(lambda v: v if v.startswith(f"{layer_id}.") else f"{layer_id}.{v}")
     digests = [hashlib.sha1(shapely.to_wkb(g)).hexdigest()[:12] for g in frame.geometry]
     return pd.Series([f"{layer_id}.{d}" for d in digests], index=frame.index)
 
 
-def _read_vector_file(path: Path, crs: str) -> gpd.GeoDataFrame:
+def read_vector_file(path: Path, crs: str, rows: slice | None = None) -> gpd.GeoDataFrame:
+    """A vector file (or the `rows` of it) in WGS84, from the CRS the catalog declares (GCJ-02 shifted)."""
     try:
-        frame = gpd.read_file(path)
+        frame = gpd.read_file(path, rows=rows)
     except Exception as exc:  # pyogrio raises several driver-specific errors
         raise SourceError(f"{path}: cannot read ({exc})") from exc
     if crs == GCJ02:
@@ -55,17 +60,17 @@ def _read_vector_file(path: Path, crs: str) -> gpd.GeoDataFrame:
     return frame.to_crs(WGS84)
 
 
-def build_from_files(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
-    """Generic builder: any vector files GDAL reads, in the CRS the catalog declares."""
-    frames = []
-    for source_file in layer.files:
-        part = _read_vector_file(data_dir / source_file.path, source_file.crs)
-        gcj = source_file.crs == GCJ02
-        part["source"] = extend(layer.source, f"：{source_file.path}" + ("（GCJ-02，已转换为 WGS84）" if gcj else ""),
-                                f": {source_file.path}" + (" (GCJ-02, converted to WGS84)" if gcj else ""))
-        frames.append(part)
-    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
-    frame["feature_id"] = _stable_ids(frame, layer.id)
+def with_file_source(part: gpd.GeoDataFrame, layer: Layer, source_file) -> gpd.GeoDataFrame:
+    """A source file's features with `source` naming the layer's source and the file (and the GCJ-02 shift)."""
+    gcj = source_file.crs == GCJ02
+    part["source"] = extend(layer.source, f"：{source_file.path}" + ("（GCJ-02，已转换为 WGS84）" if gcj else ""),
+                            f": {source_file.path}" + (" (GCJ-02, converted to WGS84)" if gcj else ""))
+    return part
+
+
+def with_common_columns(frame: gpd.GeoDataFrame, layer: Layer, ids_from: str | None) -> gpd.GeoDataFrame:
+    """feature_id (from the column `ids_from`, else the geometry) and the catalog's defaults where a feature has none."""
+    frame["feature_id"] = stable_ids(frame, layer.id, ids_from)
     defaults = {"accuracy": layer.accuracy, "plan_ref": layer.plan_ref, "plan_quote": layer.plan_refs[0].quote,
                 "name_zh": layer.title_zh, "name_en": layer.title_en}
     for column, value in defaults.items():
@@ -73,6 +78,13 @@ def build_from_files(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoD
             frame[column] = value
         frame[column] = frame[column].fillna(value)
     return frame
+
+
+def build_from_files(layer: Layer, data_dir: Path, refs: References) -> gpd.GeoDataFrame:
+    """Generic builder: any vector files GDAL reads, in the CRS the catalog declares."""
+    frames = [with_file_source(read_vector_file(data_dir / f.path, f.crs), layer, f) for f in layer.files]
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    return with_common_columns(frame, layer, id_column(frame))
 
 
 def reference_places(layer: Layer, data_dir: Path) -> dict[str, Place]:

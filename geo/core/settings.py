@@ -46,6 +46,7 @@ class Settings:
     pyramid_dir: Path | None = None  # default: build_dir/pyramids (on PostGIS: a directory every worker shares)
     pyramid_features: int = 50_000
     pyramid_rebuild_edits: int = 100  # edits since a layer's pyramid after which it is rebuilt in the background
+    build_chunk_features: int = 100_000  # a file layer of more features is built this many at a time (geo/build/chunked.py)
 
     @property
     def gpkg(self) -> Path:
@@ -89,7 +90,7 @@ def _convert(name: str, value: Any) -> Any:
         return tuple(h.strip() for h in value.split(",") if h.strip())
     if name in ("proxy_hops", "work_slots"):
         return int(value)
-    if name in ("pyramid_features", "pyramid_rebuild_edits"):
+    if name in ("pyramid_features", "pyramid_rebuild_edits", "build_chunk_features"):
         return int(value)
     if name == "pyramid_dir":
         return Path(value)

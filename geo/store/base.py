@@ -39,7 +39,7 @@ from geo.store.layerinfo import FIGURES_TABLE, META_TABLE, LayerInfo
 from geo.store.pyramids import EDIT_ACTIONS, Edits, Pyramids
 from geo.store.workspace import AUDIT, KEYS, AuditEntry
 from geo.tiles.mvt import TileAddress, buffered_lonlat_bbox, empty_tile, patch_tile, tile_minzoom
-from geo.tiles.pyramid import Pyramid, PyramidSource, build_pyramid, pyramid_minzoom
+from geo.tiles.pyramid import Pyramid, PyramidSource, build_pyramid
 
 LOGGER = logging.getLogger(__name__)
 
@@ -477,7 +477,7 @@ class Engine(ABC):
     def make_pyramid(self, layer_id: str, frame: gpd.GeoDataFrame, fields: tuple[str, ...], seq: int) -> Pyramid:
         """Build the layer's pyramid from `frame` (its features as of audit row `seq`) and open it."""
         source = PyramidSource(layer_id, self.layer_origin(layer_id), seq, tuple(fields))
-        build_pyramid(frame, self.pyramids.path(layer_id), source, pyramid_minzoom(tuple(frame.total_bounds)))
+        build_pyramid(frame, self.pyramids.path(layer_id), source)
         return self.pyramids.open(layer_id)
 
     def rebuild_pyramid(self, layer_id: str, fields: tuple[str, ...]) -> Pyramid:

@@ -35,10 +35,27 @@ class LayerInfo:
         out.update(bbox=json.dumps(self.bbox), schema=json.dumps(self.schema, ensure_ascii=False), large=int(self.large))
         return out
 
+    def merged(self, other: LayerInfo) -> LayerInfo:
+        """The facts of this layer's features and `other`'s together (a layer built a chunk at a time): a column
+        integer in one and number in the other is a number; different geometry types make geometry-any."""
+        count, geometry_bytes = self.count + other.count, self.geometry_bytes + other.geometry_bytes
+        bbox = (min(self.bbox[0], other.bbox[0]), min(self.bbox[1], other.bbox[1]), max(self.bbox[2], other.bbox[2]),
+                max(self.bbox[3], other.bbox[3]))
+        schema = {name: _wider(kind, other.schema.get(name, kind)) for name, kind in self.schema.items()}
+        form = self.geometry_format if self.geometry_format == other.geometry_format else "geometry-any"
+        return LayerInfo(self.layer_id, count, bbox, schema, form, geometry_bytes,
+                         count > LARGE_FEATURES or geometry_bytes > LARGE_BYTES)
+
     @classmethod
     def from_row(cls, row: dict) -> LayerInfo:
         return cls(str(row["layer_id"]), int(row["count"]), tuple(json.loads(row["bbox"])), json.loads(row["schema"]),
                    str(row["geometry_format"]), int(row["geometry_bytes"]), bool(row["large"]))
+
+
+def _wider(kind: str, other: str) -> str:
+    if kind == other:
+        return kind
+    return "number" if {kind, other} == {"integer", "number"} else "string"
 
 
 def layer_info(layer_id: str, frame: gpd.GeoDataFrame) -> LayerInfo:

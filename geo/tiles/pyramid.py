@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,24 +84,51 @@ def writable_columns(frame: gpd.GeoDataFrame, fields: tuple[str, ...]) -> gpd.Ge
     return out
 
 
-def build_pyramid(frame: gpd.GeoDataFrame, path: Path, source: PyramidSource, minzoom: int) -> Path:
-    """The layer's pyramid written to a temp file beside `path` and renamed into place once complete (a reader sees
-    the old file or the new one, never a half-written one)."""
+def build_pyramid(chunks: Iterable[gpd.GeoDataFrame], path: Path, source: PyramidSource) -> Path:
+    """The layer's pyramid from its features (one frame or many chunks of them, each written out as it comes: a large
+    layer is never held whole), from the zoom that shows their whole extent, written to a temp file beside `path`
+    and renamed into place once complete (a reader sees the old file or the new one, never a half-written one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.{os.getpid()}.tmp") as work:
         # GeoJSON text sequences: tippecanoe reads them in parallel and keeps integers integers (from FlatGeobuf it
         # makes them strings)
         features, tiles = Path(work) / "features.geojsonl", Path(work) / "pyramid.mbtiles"
-        pyogrio.write_dataframe(writable_columns(frame, source.fields), features, driver="GeoJSONSeq")
+        count, bbox = write_features(chunks, features, source.fields)
+        if not count:
+            raise SourceError(f"no features to build the pyramid of '{source.layer_id}' from")
+        minzoom = pyramid_minzoom(bbox)
         done = subprocess.run(tippecanoe_command(features, tiles, source.layer_id, minzoom), capture_output=True,
                               text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False)
         if done.returncode != 0:
             raise SourceError(f"tippecanoe failed on '{source.layer_id}' ({done.returncode}): {done.stderr[-400:]}")
         write_source(tiles, source)
         os.replace(tiles, path)
-    LOGGER.info("pyramid of %s: %d features, z%d-%d, %d bytes", source.layer_id, len(frame), minzoom,
-                PYRAMID_MAXZOOM, path.stat().st_size)
+    LOGGER.info("pyramid of %s: %d features, z%d-%d, %d bytes", source.layer_id, count, minzoom, PYRAMID_MAXZOOM,
+                path.stat().st_size)
     return path
+
+
+def write_features(chunks: Iterable[gpd.GeoDataFrame], path: Path, fields: tuple[str, ...]
+                   ) -> tuple[int, tuple[float, float, float, float]]:
+    """The features of every chunk in one GeoJSON text sequence (each chunk written to a file of its own and added to
+    the end: GDAL's append re-reads the whole sequence first); how many, and their extent (CRS84)."""
+    if isinstance(chunks, gpd.GeoDataFrame):
+        chunks = [chunks]
+    count, bounds = 0, [math.inf, math.inf, -math.inf, -math.inf]
+    part = path.with_name(f"part-{path.name}")
+    with path.open("wb") as sequence:
+        for chunk in chunks:
+            if chunk.empty:
+                continue
+            out = writable_columns(chunk, fields)
+            pyogrio.write_dataframe(out, part, driver="GeoJSONSeq")
+            with part.open("rb") as written:
+                shutil.copyfileobj(written, sequence, 1 << 20)
+            west, south, east, north = out.total_bounds
+            bounds = [min(bounds[0], west), min(bounds[1], south), max(bounds[2], east), max(bounds[3], north)]
+            count += len(out)
+    part.unlink(missing_ok=True)
+    return count, tuple(float(v) for v in bounds)
 
 
 def write_source(path: Path, source: PyramidSource) -> None:
