@@ -77,7 +77,9 @@ def catalog_entry(layer_id: str, path: str) -> dict:
             "source": {"builder": "file", "name": "bench/parcels.py synthetic parcels (not real data)",
                        "licence": "test data", "files": [{"path": path, "crs": "EPSG:4549"}]},
             "plan_refs": [{"clause": "§5", "quote": "城市二环内266平方公里加快大建设大开发"}],
-            "style": {"color": "#495057", "fill_color": "#adb5bd", "fill_opacity": 0.3, "weight": 1},
+            # classed by land use as an office's parcels are drawn: the tiles and the pyramid carry the class field
+            "style": {"kind": "categorized", "field": "landuse_code", "palette": "landuse", "color": "#495057",
+                      "fill_opacity": 0.6, "weight": 0.5},
             "popup_fields": ["name_zh", "name_en", "landuse_code", "landuse_zh", "area_m2", "year"]}
 
 

@@ -156,6 +156,8 @@ class MapSource(Protocol):
 
     def tile_minzoom(self, layer_id: str, fields: tuple[str, ...]) -> int: ...
 
+    def values(self, layer_id: str, name: str, distinct: bool = False) -> list: ...
+
 
 def overlay(layer: Layer, source: MapSource, link: Link, lang: str, show: bool) -> PlanLayer | TileOverlay:
     """A layer's overlay: vector tiles for a large layer; small ones embedded or fetched whole (under the embed

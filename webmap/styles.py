@@ -6,28 +6,28 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import geopandas as gpd
-
 from layers import Layer
 from layers.style import Style
 
 
-class FrameSource(Protocol):
-    """What resolving a style reads: a layer's features (the engine, or the map builder's source)."""
+class ValueSource(Protocol):
+    """What resolving a style reads: one property of a layer's features (the engine, or the map builder's source),
+    by a query of that column for a large layer."""
 
-    def frame(self, layer_id: str) -> gpd.GeoDataFrame: ...
+    def values(self, layer_id: str, name: str, distinct: bool = False) -> list: ...
 
 
-def style_values(layer: Layer, source: FrameSource) -> list:
-    """The values of the style's classified field over the layer's features (none for a single symbol)."""
+def style_values(layer: Layer, source: ValueSource) -> list:
+    """The values of the style's classified field over the layer's features (each once for classes by value; none
+    for a single symbol)."""
     name = layer.style.field
     if name is None:
         return []
-    frame = source.frame(layer.id)
-    return frame[name].tolist() if name in frame.columns else []
+    categorized = layer.style.kind in ("categorized",)  # classes by value: each value once is enough
+    return source.values(layer.id, name, distinct=categorized)
 
 
-def resolved_style(layer: Layer, source: FrameSource) -> Style:
+def resolved_style(layer: Layer, source: ValueSource) -> Style:
     """The layer's style with the classes of its data (the classes present; graduated breaks computed)."""
     return layer.style.resolve(style_values(layer, source))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pygeofilter import ast
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from geo.core.crs import WGS84
@@ -221,6 +221,17 @@ class LayerReader(ABC):
                                                    strict=True))
             return self._frames[layer_id]
 
+    def values(self, layer_id: str, name: str, distinct: bool = False) -> list:
+        """Every feature's value of one property (each value once when `distinct`): a large layer's by a query of
+        that one column, never read whole; none for a property the layer does not have."""
+        if name not in self.info(layer_id).schema:
+            return []
+        if not self.uses_sql(layer_id):
+            column = self.frame(layer_id)[name]
+            return list(column.drop_duplicates()) if distinct else column.tolist()
+        select_ = "SELECT DISTINCT" if distinct else "SELECT"
+        return [row[0] for row in self.rows(f"{select_} {quote(name)} FROM {self.table(layer_id).name}")]
+
     def geojson_of(self, layer_id: str) -> dict[str, bytes] | None:
         """Each feature's geometry as GeoJSON (CRS84), written once when a small layer is loaded; None for layers
         answered in SQL."""
@@ -362,6 +373,9 @@ class Engine(ABC):
     def geojson_of(self, layer_id: str) -> dict[str, bytes] | None:
         return self.reader(layer_id).geojson_of(layer_id)
 
+    def values(self, layer_id: str, name: str, distinct: bool = False) -> list:
+        return self.reader(layer_id).values(layer_id, name, distinct)
+
     def schema(self, layer_id: str) -> dict[str, str]:
         return self.info(layer_id).schema
 
@@ -474,28 +488,36 @@ class Engine(ABC):
                 .order_by(AUDIT.c.seq)).all()
         return Edits.from_rows([tuple(r) for r in rows])
 
-    def make_pyramid(self, layer_id: str, frame: gpd.GeoDataFrame, fields: tuple[str, ...], seq: int) -> Pyramid:
-        """Build the layer's pyramid from `frame` (its features as of audit row `seq`) and open it."""
+    def make_pyramid(self, layer_id: str, frame: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
+                     fields: tuple[str, ...], seq: int) -> Pyramid:
+        """Build the layer's pyramid from its features as of audit row `seq` (one frame or chunks) and open it."""
         source = PyramidSource(layer_id, self.layer_origin(layer_id), seq, tuple(fields))
         build_pyramid(frame, self.pyramids.path(layer_id), source)
         return self.pyramids.open(layer_id)
 
     def rebuild_pyramid(self, layer_id: str, fields: tuple[str, ...]) -> Pyramid:
-        """The layer's pyramid built again from its features now (the audit row read first: an edit written while
-        the features are read is answered live until the next rebuild)."""
+        """The layer's pyramid built again from its features now, read a chunk at a time (the audit row read first:
+        an edit written while the features are read is answered live until the next rebuild)."""
         seq = self.audit_seq(layer_id)
         return self.make_pyramid(layer_id, self.layer_features(layer_id, fields), fields, seq)
 
-    def layer_features(self, layer_id: str, fields: tuple[str, ...]) -> gpd.GeoDataFrame:
-        """Every feature of an imported layer now (feature_id, `fields`, geometry), read from the workspace."""
+    def layer_features(self, layer_id: str, fields: tuple[str, ...]) -> Iterator[gpd.GeoDataFrame]:
+        """Every feature of an imported layer now (feature_id, `fields`, geometry), read from the workspace
+        `pyramids.chunk_features` at a time in feature-id order (a worker never holds a large layer whole)."""
         schema = self.schema(layer_id)
         names = ["feature_id", *[f for f in fields if f in schema]]
         geometry = self.geometry_read(self.geometry_name(layer_id))
-        sql = f"SELECT {', '.join(quote(n) for n in names)}, {geometry} FROM {self.feature_table(layer_id)}"
-        with self.read() as con:
-            rows = con.exec_driver_sql(sql).all()
-        geoms = [self.decode_geometry(r[-1]) for r in rows]
-        return gpd.GeoDataFrame(pd.DataFrame([r[:-1] for r in rows], columns=names), geometry=geoms, crs=WGS84)
+        chunk = text(f"SELECT {', '.join(quote(n) for n in names)}, {geometry} FROM {self.feature_table(layer_id)} "
+                     f"WHERE feature_id > :after ORDER BY feature_id LIMIT {int(self.pyramids.chunk_features)}")
+        after = ""
+        while True:
+            with self.read() as con:
+                rows = con.execute(chunk, {"after": after}).all()
+            if not rows:
+                return
+            geoms = [self.decode_geometry(r[-1]) for r in rows]
+            yield gpd.GeoDataFrame(pd.DataFrame([r[:-1] for r in rows], columns=names), geometry=geoms, crs=WGS84)
+            after = rows[-1][0]
 
     def plan_figures(self) -> pd.DataFrame:
         return self.built.plan_figures()

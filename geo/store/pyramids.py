@@ -61,16 +61,18 @@ class Edits:
 class Pyramids:
     """The pyramid files of one engine."""
 
-    def __init__(self, directory: Path, min_features: int, rebuild_edits: int):
+    def __init__(self, directory: Path, min_features: int, rebuild_edits: int, chunk_features: int = 100_000):
         self.directory = Path(directory)
         self.min_features, self.rebuild_edits = min_features, rebuild_edits
+        self.chunk_features = chunk_features  # a rebuild reads the layer this many features at a time
         self._open: dict[str, tuple[tuple, Pyramid]] = {}
         self._lock = threading.Lock()
         self._rebuilding: set[str] = set()
 
     @classmethod
     def of(cls, settings: Settings) -> Pyramids:
-        return cls(settings.pyramids, settings.pyramid_features, settings.pyramid_rebuild_edits)
+        return cls(settings.pyramids, settings.pyramid_features, settings.pyramid_rebuild_edits,
+                   settings.build_chunk_features)
 
     def path(self, layer_id: str) -> Path:
         return self.directory / f"{layer_id}.mbtiles"

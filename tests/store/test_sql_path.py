@@ -57,3 +57,20 @@ def test_feature_by_id_answers_alike(client, sql_client, app):
         url = f"/collections/{layer_id}/items/{quote(first, safe='')}"
         same_features([client.get(url).get_json()], [sql_client.get(url).get_json()])
         assert sql_client.get(f"/collections/{layer_id}/items/nope").status_code == 404
+
+
+def test_a_styles_field_values_answer_alike_in_memory_and_in_sql(app, sql_client, data_dir):
+    """What a classed style is resolved on (one column, never the whole layer: a large layer's map page and style
+    documents read it so) equals the column pyogrio reads from the GeoPackage, on both paths."""
+    import pyogrio
+
+    memory, sql = app.extensions["yiwu"].engine, sql_client.application.extensions["yiwu"].engine
+    styled = [layer for layer in app.extensions["yiwu"].catalog.values() if layer.style.field]
+    assert styled  # the catalog has classed layers (corridors by mode, counties by area)
+    for layer in styled:
+        column = pyogrio.read_dataframe(data_dir / "build" / "yiwu.gpkg", layer=layer.id, read_geometry=False)[
+            layer.style.field]
+        for engine in (memory, sql):
+            assert sorted(engine.values(layer.id, layer.style.field)) == sorted(column.tolist()), layer.id
+            assert sorted(engine.values(layer.id, layer.style.field, distinct=True)) == sorted(column.unique())
+        assert memory.values(layer.id, "no_such_field") == sql.values(layer.id, "no_such_field") == []

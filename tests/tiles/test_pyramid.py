@@ -54,7 +54,8 @@ def site(tmp_path_factory, data_dir):
     grid imported by an editor; and a second app over the same workspace with no pyramid (the live encoder)."""
     tmp = tmp_path_factory.mktemp("pyramid")
     base = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
-    app = create_app({**base, "pyramid_dir": tmp / "pyramids", "pyramid_features": 500, "pyramid_rebuild_edits": 3})
+    app = create_app({**base, "pyramid_dir": tmp / "pyramids", "pyramid_features": 500, "pyramid_rebuild_edits": 3,
+                      "build_chunk_features": 500})  # a rebuild reads the 1,600 parcels in 4 chunks
     token = app.extensions["yiwu"].accounts.add_user("pyramid_editor", "editor", actor="test")
     auth = {"Authorization": f"Bearer {token}"}
     path = tmp / "parcels.gpkg"
@@ -161,3 +162,9 @@ def test_many_edits_rebuild_the_pyramid_in_the_background(site):
     assert rebuilt.source.seq > before
     tile = decoded(rebuilt.tile(address), address, site["tmp"] / "rebuilt")  # the stored tile has the edits now
     assert tile.loc[tile["feature_id"] == "P0303", "year"].tolist() == [2030]
+    matched = client.get(f"/collections/{LAYER}/items?limit=1", headers=auth).get_json()["numberMatched"]
+    ids = set()
+    for t in layer_tiles(14):  # the rebuild read the layer in 500-feature chunks and kept every feature
+        if rebuilt.tile(t):
+            ids |= set(decoded(rebuilt.tile(t), t, site["tmp"] / "all")["feature_id"])
+    assert len(ids) == matched == SIDE * SIDE
