@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from geo.build.sources import ID_COLUMNS, id_column, read_vector_file, with_common_columns, with_file_source
 from geo.core.errors import SourceError
 from layers import Layer
 
 FILE_BUILDER = "file"
+SHAPEFILE = "ESRI Shapefile"
 WHOLE_LAYER_COLUMNS = ("published_length_km",)  # a source column the reconciliation reads from the whole layer
 
 
@@ -79,8 +82,27 @@ def file_chunks(plan: ChunkPlan, data_dir: Path, size: int) -> Iterator[gpd.GeoD
             yield with_common_columns(with_file_source(part, plan.layer, source_file), plan.layer, plan.ids_from)
 
 
-def declared_geometry_type(layer: Layer, data_dir: Path) -> str:
-    """The geometry type the layer's files declare when they agree (a GeoPackage table of Polygons stays one), else
-    Unknown (each feature keeps its own type)."""
-    declared = {str(pyogrio.read_info(data_dir / f.path)["geometry_type"]) for f in layer.files}
-    return declared.pop() if len(declared) == 1 else "Unknown"
+def declared_geometry_type(layer: Layer, data_dir: Path) -> tuple[str, bool]:
+    """The geometry type the layer's table declares, and whether each chunk's geometries are made multi-part to
+    match it: the files' type when they agree (a GeoPackage table of Polygons stays one); a Shapefile's polygons or
+    lines, which it declares single though any of them may be multi-part, as multi-part; else Unknown (each feature
+    keeps its own type)."""
+    infos = [pyogrio.read_info(data_dir / f.path) for f in layer.files]
+    declared = {str(info["geometry_type"]) for info in infos}
+    if len(declared) != 1:
+        return "Unknown", False
+    kind = declared.pop()
+    if any(info.get("driver") == SHAPEFILE for info in infos) and kind.split()[0] in ("Polygon", "LineString"):
+        return f"Multi{kind}", True
+    return kind, False
+
+
+def as_multi(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame with its single polygons and lines made one-part multi-polygons and multi-lines."""
+    geoms = frame.geometry.values.copy()
+    for single, make in ((shapely.GeometryType.POLYGON, shapely.multipolygons),
+                         (shapely.GeometryType.LINESTRING, shapely.multilinestrings)):
+        found = shapely.get_type_id(geoms) == single
+        if found.any():
+            geoms[found] = make(geoms[found], indices=np.arange(int(found.sum())))
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))

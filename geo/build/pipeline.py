@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.build.chunked import chunk_plan, chunkable, declared_geometry_type, file_chunks
+from geo.build.chunked import as_multi, chunk_plan, chunkable, declared_geometry_type, file_chunks
 from geo.build.places import with_routes
 from geo.build.references import References
 from geo.build.sources import build_layer_frame
@@ -217,8 +217,8 @@ class ChunkedLayer:
 
 
 def write_chunks(path: Path, layer_id: str, layer: ChunkedLayer) -> LayerInfo:
-    """A chunked layer appended to the GeoPackage a chunk at a time (each feature's geometry type as its source
-    has it), and the facts of all its chunks together."""
+    """A chunked layer appended to the GeoPackage a chunk at a time (of the geometry type its table declares), and
+    the facts of all its chunks together."""
     info = None
     for chunk in layer.chunks:
         pyogrio.write_dataframe(chunk, path, layer=layer_id, driver="GPKG", spatial_index=True, append=info is not None,
@@ -259,13 +259,14 @@ def build_frames(layers: dict[str, Layer], data_dir: Path) -> dict[str, gpd.GeoD
 def built_chunks(layer: Layer, data_dir: Path, size: int) -> ChunkedLayer:
     """A large file layer read, measured and validated `size` features at a time (geo/build/chunked.py)."""
     plan = chunk_plan(layer, data_dir)
+    geometry_type, multi = declared_geometry_type(layer, data_dir)
 
     def chunks() -> Iterator[gpd.GeoDataFrame]:
         for chunk in file_chunks(plan, data_dir, size):
-            measured = measure_layer(chunk, layer)
+            measured = measure_layer(as_multi(chunk) if multi else chunk, layer)
             validate_frame(measured, layer.id, layer.geometry)
             yield measured
-    return ChunkedLayer(chunks(), declared_geometry_type(layer, data_dir))
+    return ChunkedLayer(chunks(), geometry_type)
 
 
 def link_layers(frames: dict[str, gpd.GeoDataFrame], layers: dict[str, Layer]) -> dict[str, gpd.GeoDataFrame]:

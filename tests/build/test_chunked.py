@@ -110,3 +110,22 @@ def test_pyramid_features_are_written_chunk_after_chunk(tmp_path):
     back = pyogrio.read_dataframe(tmp_path / "f.geojsonl")
     assert count == len(back) == 500 and back["feature_id"].tolist()[299:301] == ["f0.299", "f1.0"]
     assert bbox == pytest.approx(tuple(pd.concat(chunks).total_bounds))
+
+
+def test_a_shapefiles_polygons_are_written_multi_part_as_the_table_declares(layer_dir, tmp_path):
+    """A Shapefile declares Polygon though any of its polygons may be multi-part: the chunked table declares
+    MultiPolygon and every feature is one (GeoPackage's rule: a table holds its declared type), same shapes."""
+    mixed = plots(0, 900, True).rename(columns={"landuse_code": "landuse"})  # a Shapefile keeps 10 characters
+    mixed.loc[850, "geometry"] = shapely.MultiPolygon([mixed.geometry[850], mixed.geometry[851].buffer(-5)])
+    pyogrio.write_dataframe(mixed, layer_dir / "sources" / "a.shp")
+    entry = {**ENTRY, "source": {**ENTRY["source"], "files": [{"path": "sources/a.shp", "crs": "EPSG:4549"}]}}
+    (layer_dir / "catalog" / "plots.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    assert pyogrio.read_info(layer_dir / "sources" / "a.shp")["geometry_type"] == "Polygon"
+    write_geopackage(tmp_path / "shp.gpkg", {}, pd.DataFrame([{"layer": "plots"}]), "s",
+                     {"plots": built_chunks(layer_of(layer_dir), layer_dir, SIZE)})
+    written = read_sorted(tmp_path / "shp.gpkg")
+    assert pyogrio.read_info(tmp_path / "shp.gpkg", layer="plots")["geometry_type"] == "MultiPolygon"
+    assert set(written.geom_type) == {"MultiPolygon"} and len(written) == 900
+    source = mixed.to_crs(4326).set_index("id").geometry
+    for _, row in written.iterrows():
+        assert row.geometry.equals(source[row["id"]])
