@@ -105,7 +105,7 @@ def tile(q, collection_id: str, tileMatrixSetId: str, tileMatrix: str, tileRow: 
     layer, svc = q.layer, services()
     info, address, fields = svc.engine.info(collection_id), tile_address(q, *TILE_NAMES), tile_fields(layer)
     check_address(address, info.bbox, svc.engine.tile_minzoom(collection_id, fields), collection_id)
-    key = ("mvt", collection_id, svc.data_version(), address)
+    key = ("mvt", collection_id, svc.engine.layer_version(collection_id), fields, address)  # fields: a style PUT
 
     data = svc.tiles.get_or_compute(key, lambda: svc.engine.tile(collection_id, address, fields))
     cache = "no-cache" if layer.editable else TILE_CACHE_CONTROL  # an edit shows at once: revalidate by ETag

@@ -336,6 +336,13 @@ class Engine(ABC):
         """The version of the last snapshot (a snapshot is taken when there is none yet)."""
         return str(self._version if self._version is not None else self.snapshot())
 
+    def layer_version(self, layer_id: str) -> str:
+        """The version of the database that holds the layer, as of the last snapshot: a built layer's changes only
+        with a build, an imported one's with any workspace write (what a layer's tiles are cached by, so a login or
+        a job's progress never empties the built layers' tiles)."""
+        version = self._version if self._version is not None else self.snapshot()
+        return version.built if layer_id in self.built.layer_ids else version.workspace
+
     def workspace_version(self) -> str:
         """The workspace's part of the last snapshot's version (what the imported layers' catalog depends on)."""
         return (self._version if self._version is not None else self.snapshot()).workspace

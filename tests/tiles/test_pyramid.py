@@ -168,3 +168,30 @@ def test_many_edits_rebuild_the_pyramid_in_the_background(site):
         if rebuilt.tile(t):
             ids |= set(decoded(rebuilt.tile(t), t, site["tmp"] / "all")["feature_id"])
     assert len(ids) == matched == SIDE * SIDE
+
+
+def test_a_workspace_write_keeps_the_built_layers_tiles_cached_and_an_edit_renews_the_imported_ones(site, monkeypatch):
+    """Tiles are cached by the version of the database holding their layer: a login's or a job's write to the
+    workspace leaves a built layer's tiles in the cache; an edit of an imported layer makes its tiles anew."""
+    app, auth = site["app"], site["auth"]
+    client, engine = app.test_client(), app.extensions["yiwu"].engine
+    encoded = []
+    encode = engine.tile
+    monkeypatch.setattr(engine, "tile", lambda layer_id, *rest: encoded.append(layer_id) or encode(layer_id, *rest))
+    built = next(layer.id for layer in app.extensions["yiwu"].catalog.values() if layer.role == "boundary")
+    west, south, east, north = engine.info(built).bbox
+    centre = TMS.tile((west + east) / 2, (south + north) / 2, 9)
+    url = f"/collections/{built}/tiles/WebMercatorQuad/9/{centre.y}/{centre.x}"
+    first = client.get(url)
+    version, built_version = engine.data_version(), engine.layer_version(built)
+    app.extensions["yiwu"].accounts.add_user("pyramid_viewer", "viewer", actor="test")  # no layer data written
+    again = client.get(url)
+    assert first.status_code == again.status_code == 200 and first.data == again.data
+    assert engine.data_version() != version and engine.layer_version(built) == built_version
+    assert encoded.count(built) == 1  # the second answer came from the cache
+    imported = engine.layer_version(LAYER)
+    etag = client.get(f"/collections/{LAYER}/items/P0404", headers=auth).headers["ETag"]
+    assert client.patch(f"/collections/{LAYER}/items/P0404", json={"properties": {"year": 2031}},
+                        headers={**auth, "If-Match": etag}).status_code == 200
+    client.get(url)
+    assert engine.layer_version(LAYER) != imported and engine.layer_version(built) == built_version
