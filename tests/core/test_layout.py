@@ -56,3 +56,16 @@ def test_the_allowed_map_has_no_cycle():
     def reaches(start: str, goal: str, seen: frozenset = frozenset()) -> bool:
         return any(dep == goal or (dep not in seen and reaches(dep, goal, seen | {dep})) for dep in ALLOWED[start])
     assert [p for p in ALLOWED if reaches(p, p)] == []
+
+
+def test_every_test_directory_is_collected(pytestconfig):
+    """No test directory matches a pattern pytest does not recurse into (its default skips any `build`: tests/build/,
+    which mirrors geo/build/, went uncollected that way)."""
+    import fnmatch
+
+    skipped = pytestconfig.getini("norecursedirs")
+    tests = Path(__file__).resolve().parents[1]
+    dirs = {p.parent for p in tests.rglob("test_*.py")}
+    for directory in dirs:
+        for part in directory.relative_to(tests.parent).parts:
+            assert not any(fnmatch.fnmatch(part, pattern) for pattern in skipped), (directory, part)
