@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +45,16 @@ def pytest_collection_modifyitems(items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if params.get("backend") == "postgis" or {"postgres_url", "postgis_data"} & set(item.fixturenames):
             item.add_marker(pytest.mark.postgis)
+
+
+def workspace_settings(request, tmp: Path, data_dir: Path, backend: str, schema_prefix: str) -> dict:
+    """App settings over the session's build with a workspace of the test's own: a GeoPackage in `tmp`, or on
+    PostGIS a fresh schema named after `schema_prefix`."""
+    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
+    if backend == "postgis":
+        settings |= {"database_url": request.getfixturevalue("postgis_data"),
+                     "workspace_schema": f"{schema_prefix}_{uuid.uuid4().hex[:8]}"}
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -93,3 +93,14 @@ def yiwu_box(margin_deg: float = 0.2) -> shapely.Polygon:
     """A WGS84 box around Yiwu's centre (an expected extent)."""
     lon, lat = YIWU_CENTRE
     return shapely.box(lon - margin_deg, lat - margin_deg, lon + margin_deg, lat + margin_deg)
+
+
+def import_by_editor(app, user: str, path: Path, form: dict):
+    """`path` imported through POST /imports by a new editor named `user` (201 checked): the editor's token and the
+    answer."""
+    token = app.extensions["yiwu"].accounts.add_user(user, "editor", actor="test")
+    with path.open("rb") as fh:
+        resp = app.test_client().post("/imports", headers={"Authorization": f"Bearer {token}"},
+                                      data={**form, "file": (fh, path.name)}, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    return token, resp

@@ -6,12 +6,12 @@ on both engines. Every review leaves an audit row naming the data version and th
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 import shapely
 import yaml
+from conftest import workspace_settings
 from import_fixtures import GK, centre_gk
 from pyproj import Transformer
 
@@ -53,11 +53,8 @@ def rules_file(path: Path, with_control: bool) -> Path:
 def review_service(request, tmp_path_factory, data_dir, backend):
     """An app with its own workspace, the control line imported by an editor, and the rule in its rules file."""
     tmp = tmp_path_factory.mktemp(f"review_{backend}")
-    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg",
-                "rules_path": rules_file(tmp / "rules.yaml", True)}
-    if backend == "postgis":
-        settings |= {"database_url": request.getfixturevalue("postgis_data"),
-                     "workspace_schema": f"ws_review_{uuid.uuid4().hex[:8]}"}
+    settings = workspace_settings(request, tmp, data_dir, backend, "ws_review")
+    settings["rules_path"] = rules_file(tmp / "rules.yaml", True)
     app = create_app(settings)
     accounts = app.extensions["yiwu"].accounts
     auth = {role: {"Authorization": f"Bearer {accounts.add_user(f'rv_{role}', role, actor='test')}"}

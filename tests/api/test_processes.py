@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 import shapely
 import yaml
+from conftest import workspace_settings
 from import_fixtures import centre_gk
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -44,10 +45,7 @@ def validate(body: dict, schema_file: str) -> None:
 @pytest.fixture(scope="module")
 def jobs_app(request, tmp_path_factory, data_dir, backend):
     tmp = tmp_path_factory.mktemp(f"processes_{backend}")
-    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
-    if backend == "postgis":
-        settings |= {"database_url": request.getfixturevalue("postgis_data"),
-                     "workspace_schema": f"ws_jobs_{uuid.uuid4().hex[:8]}"}
+    settings = workspace_settings(request, tmp, data_dir, backend, "ws_jobs")
     app = create_app(settings)
     accounts = app.extensions["yiwu"].accounts
     auth = {name: {"Authorization": f"Bearer {accounts.add_user(name, role, actor='test')}"}

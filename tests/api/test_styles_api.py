@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from xml.etree import ElementTree as ET
 
 import numpy as np
 import pytest
+from conftest import workspace_settings
 
 from server import create_app
 
@@ -26,10 +26,7 @@ def service(request, tmp_path_factory, data_dir, backend):
     """The app over the built data with its own workspace (a GeoPackage, or a fresh PostGIS schema) and a user of
     each role."""
     tmp = tmp_path_factory.mktemp(f"styles_api_{backend}")
-    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
-    if backend == "postgis":
-        settings |= {"database_url": request.getfixturevalue("postgis_data"),
-                     "workspace_schema": f"ws_styles_{uuid.uuid4().hex[:8]}"}
+    settings = workspace_settings(request, tmp, data_dir, backend, "ws_styles")
     app = create_app(settings)
     accounts = app.extensions["yiwu"].accounts
     tokens = {role: accounts.add_user(f"st_{role}", role, actor="test") for role in ("viewer", "editor", "admin")}

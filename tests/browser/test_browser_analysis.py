@@ -20,6 +20,7 @@ from browser_support import (  # noqa: F401  (pytestmark: skipped without chromi
 )
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -94,7 +95,9 @@ def assert_printable_report_opens(browser, base_url):
     WebDriverWait(browser, 10).until(lambda d: len(d.window_handles) == 2)
     browser.switch_to.window(next(h for h in browser.window_handles if h != main))
     try:
-        WebDriverWait(browser, 10).until(lambda d: "义西板块" in d.find_element(By.TAG_NAME, "body").text)
+        # the new window's first document (about:blank) is replaced by the report: its body may go stale mid-read
+        WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: "义西板块" in d.find_element(By.TAG_NAME, "body").text)
         assert "选址合规检查报告" in browser.find_element(By.TAG_NAME, "body").text
         # the screen's map: the city/county outlines, the zones in their catalog colours and the site
         WebDriverWait(browser, 10).until(lambda d: d.execute_script(

@@ -11,8 +11,6 @@ not from the page; they are turned into screen positions by the page's own latLn
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import shapely
 from browser_support import (  # noqa: F401
@@ -30,6 +28,7 @@ from import_fixtures import GK, PARCELS, centre_gk, gbk_shapefile_zip, shifted
 from pyproj import Transformer
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from conftest import workspace_settings  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -63,10 +62,7 @@ def site(request, tmp_path_factory, data_dir, backend):
     """The app with a workspace of its own holding the GBK Shapefile imported through POST /imports by an editor,
     an editor and a viewer with passwords, served with a browser of its own."""
     tmp = tmp_path_factory.mktemp(f"edit_ui_{backend}")
-    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
-    if backend == "postgis":
-        settings |= {"database_url": request.getfixturevalue("postgis_data"),
-                     "workspace_schema": f"ws_ui_{uuid.uuid4().hex[:8]}"}
+    settings = workspace_settings(request, tmp, data_dir, backend, "ws_ui")
     app = create_app(settings)
     accounts = app.extensions["yiwu"].accounts
     tokens = {}

@@ -22,7 +22,7 @@ from browser_support import (  # noqa: F401
     wait_idle,
     wait_popup,
 )
-from import_fixtures import GK
+from import_fixtures import GK, import_by_editor
 from landuse_fixtures import LANDUSE_PARCELS, hex_of, landuse_gpkg, parcel_square
 from pyproj import Transformer
 
@@ -49,12 +49,7 @@ def site(tmp_path_factory, data_dir):
     """The app with its own workspace holding the parcels imported by an editor, served with a browser."""
     tmp = tmp_path_factory.mktemp("landuse_ui")
     app = create_app({"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"})
-    token = app.extensions["yiwu"].accounts.add_user("lu_ui_editor", "editor", actor="test")
-    upload = landuse_gpkg(tmp)
-    with upload.open("rb") as fh:
-        resp = app.test_client().post("/imports", headers={"Authorization": f"Bearer {token}"},
-                                      data={**FORM, "file": (fh, upload.name)}, content_type="multipart/form-data")
-    assert resp.status_code == 201, resp.get_data(as_text=True)
+    import_by_editor(app, "lu_ui_editor", landuse_gpkg(tmp), FORM)
     svc = app.extensions["yiwu"]
     lines = [svc.engine.frame(layer.id).to_crs(GK).union_all() for layer in svc.full_catalog().values()
              if layer.geometry == "line" and "planner" in layer.audiences]

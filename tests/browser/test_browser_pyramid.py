@@ -28,7 +28,7 @@ from browser_support import (  # noqa: F401
     wait_idle,
     wait_popup,
 )
-from import_fixtures import GK, centre_gk
+from import_fixtures import GK, centre_gk, import_by_editor
 from pyproj import Transformer
 from selenium.webdriver.common.by import By
 
@@ -68,13 +68,9 @@ def site(tmp_path_factory, data_dir):
     tmp = tmp_path_factory.mktemp("pyramid_ui")
     app = create_app({"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg",
                       "pyramid_dir": tmp / "pyramids", "pyramid_features": 10_000})
-    token = app.extensions["yiwu"].accounts.add_user("pyramid_ui_editor", "editor", actor="test")
     path = tmp / "parcels.gpkg"
     pyogrio.write_dataframe(parcel_grid(), path, layer="parcels", driver="GPKG")
-    with path.open("rb") as fh:
-        resp = app.test_client().post("/imports", headers={"Authorization": f"Bearer {token}"},
-                                      data={**FORM, "file": (fh, path.name)}, content_type="multipart/form-data")
-    assert resp.status_code == 201, resp.get_data(as_text=True)
+    token, _ = import_by_editor(app, "pyramid_ui_editor", path, FORM)
     with serve(app) as url, chromium() as driver:
         yield {"app": app, "url": url, "driver": driver, "token": token, "tmp": tmp,
                "pyramid": tmp / "pyramids" / f"{LAYER}.mbtiles"}

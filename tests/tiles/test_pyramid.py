@@ -13,7 +13,7 @@ import morecantile
 import pyogrio
 import pytest
 import shapely
-from import_fixtures import GK, centre_gk
+from import_fixtures import GK, centre_gk, import_by_editor
 from pyproj import Transformer
 
 from geo.tiles.mvt import TileAddress, patch_tile
@@ -56,14 +56,10 @@ def site(tmp_path_factory, data_dir):
     base = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
     app = create_app({**base, "pyramid_dir": tmp / "pyramids", "pyramid_features": 500, "pyramid_rebuild_edits": 3,
                       "build_chunk_features": 500})  # a rebuild reads the 1,600 parcels in 4 chunks
-    token = app.extensions["yiwu"].accounts.add_user("pyramid_editor", "editor", actor="test")
-    auth = {"Authorization": f"Bearer {token}"}
     path = tmp / "parcels.gpkg"
     pyogrio.write_dataframe(parcel_grid(), path, layer="parcels", driver="GPKG")
-    with path.open("rb") as fh:
-        resp = app.test_client().post("/imports", headers=auth, data={**FORM, "file": (fh, path.name)},
-                                      content_type="multipart/form-data")
-    assert resp.status_code == 201, resp.get_data(as_text=True)
+    token, _ = import_by_editor(app, "pyramid_editor", path, FORM)
+    auth = {"Authorization": f"Bearer {token}"}
     live = create_app({**base, "pyramid_dir": tmp / "none"})
     return {"app": app, "live": live, "auth": auth, "pyramid": tmp / "pyramids" / f"{LAYER}.mbtiles", "tmp": tmp}
 

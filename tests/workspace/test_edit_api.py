@@ -9,12 +9,12 @@ under test."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import morecantile
 import pyogrio
 import pytest
 import shapely
+from conftest import workspace_settings
 from import_fixtures import GK, PARCELS, centre_gk, gbk_shapefile_zip, shifted
 from pyproj import Transformer
 
@@ -42,10 +42,7 @@ def service(request, tmp_path_factory, data_dir, backend):
     """The app over the built data with its own workspace (a temporary GeoPackage, or a fresh PostGIS schema),
     three users and the GBK Shapefile imported by the editor through POST /imports."""
     tmp = tmp_path_factory.mktemp(f"edit_api_{backend}")
-    settings = {"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"}
-    if backend == "postgis":
-        settings |= {"database_url": request.getfixturevalue("postgis_data"),
-                     "workspace_schema": f"ws_api_{uuid.uuid4().hex[:8]}"}
+    settings = workspace_settings(request, tmp, data_dir, backend, "ws_api")
     app = create_app(settings)
     accounts = app.extensions["yiwu"].accounts
     tokens = {role: accounts.add_user(f"api_{role}", role, actor="test") for role in ("viewer", "editor", "admin")}

@@ -11,7 +11,7 @@ import morecantile
 import pyogrio
 import pytest
 import shapely
-from import_fixtures import GK
+from import_fixtures import GK, import_by_editor
 from landuse_fixtures import CODE_FIELD, LANDUSE_PARCELS, hex_of, landuse_gpkg, parcel_square
 from pyproj import Transformer
 
@@ -29,12 +29,7 @@ def landuse(tmp_path_factory, data_dir):
     """The app with its own workspace and the parcels imported by an editor (the import's answer)."""
     tmp = tmp_path_factory.mktemp("landuse")
     app = create_app({"TESTING": True, "data_dir": data_dir, "workspace_path": tmp / "workspace.gpkg"})
-    token = app.extensions["yiwu"].accounts.add_user("lu_editor", "editor", actor="test")
-    upload = landuse_gpkg(tmp)
-    with upload.open("rb") as fh:
-        resp = app.test_client().post("/imports", headers={"Authorization": f"Bearer {token}"},
-                                      data={**FORM, "file": (fh, upload.name)}, content_type="multipart/form-data")
-    assert resp.status_code == 201, resp.get_data(as_text=True)
+    _, resp = import_by_editor(app, "lu_editor", landuse_gpkg(tmp), FORM)
     return app, resp.get_json()
 
 
@@ -85,13 +80,8 @@ def test_the_tiles_carry_the_class_field(landuse, tmp_path):
 
 def test_the_importer_may_decline_the_palette(landuse, tmp_path):
     app, _ = landuse
-    token = app.extensions["yiwu"].accounts.add_user("lu_editor2", "editor", actor="test")
-    upload = landuse_gpkg(tmp_path)
-    with upload.open("rb") as fh:
-        resp = app.test_client().post("/imports", headers={"Authorization": f"Bearer {token}"},
-                                      data={**FORM, "id": "landuse_plain", "no_palette_style": "on",
-                                            "file": (fh, upload.name)}, content_type="multipart/form-data")
-    assert resp.status_code == 201, resp.get_data(as_text=True)
+    _, resp = import_by_editor(app, "lu_editor2", landuse_gpkg(tmp_path),
+                               {**FORM, "id": "landuse_plain", "no_palette_style": "on"})
     assert resp.get_json()["report"]["style"]["palette"] == "landuse"  # still proposed in the report
     style = app.test_client().get("/collections/landuse_plain/styles/default?f=json").get_json()
     assert style["kind"] == "single"
